@@ -1,0 +1,66 @@
+// ModelConfig: the hyper-parameters of a LLaMA-family decoder, independent of the
+// format it was read from (HF config.json, a llama2.c header, an llm-dialect module).
+//
+// Every importer fills one of these, validate() checks it once, and everything
+// downstream (the llm-dialect builder, the CPU reference, later the compiler and the
+// runtime) trusts it.
+#pragma once
+
+#include "runtime/Status.h"
+
+#include <cstdint>
+#include <string>
+
+namespace llmc {
+
+/// Which element pairs RoPE rotates within one head of `head_dim` elements.
+enum class RopeStyle {
+  /// Pairs (2i, 2i+1): llama2.c checkpoints and Meta's original code.
+  Interleaved,
+  /// Pairs (i, i + head_dim/2): Hugging Face checkpoints ("rotate_half").
+  HalfSplit,
+};
+
+/// Frequency scaling applied to RoPE's inverse frequencies.
+struct RopeScaling {
+  enum class Kind { None, Llama3 };
+  Kind kind = Kind::None;
+  // Llama 3.1 "llama3" scaling (HF rope_scaling.rope_type == "llama3").
+  double factor = 1.0;
+  double lowFreqFactor = 1.0;
+  double highFreqFactor = 4.0;
+  int64_t originalMaxPositionEmbeddings = 8192;
+};
+
+struct ModelConfig {
+  std::string name;         ///< e.g. "stories15M", for messages and engines
+  std::string architecture; ///< e.g. "LlamaForCausalLM"
+  int64_t dim = 0;          ///< hidden size
+  int64_t numLayers = 0;
+  int64_t numHeads = 0;   ///< query heads
+  int64_t numKvHeads = 0; ///< key/value heads (GQA when < numHeads)
+  int64_t headDim = 0;    ///< usually dim / numHeads
+  int64_t ffnDim = 0;     ///< SwiGLU hidden size
+  int64_t vocabSize = 0;
+  int64_t maxSeqLen = 0; ///< context length
+  double normEps = 1e-5;
+  double ropeTheta = 10000.0;
+  RopeStyle ropeStyle = RopeStyle::HalfSplit;
+  RopeScaling ropeScaling;
+  bool tieWordEmbeddings = false; ///< logits reuse the embedding table
+  int64_t bosTokenId = 1;
+  int64_t eosTokenId = 2;
+
+  /// Checks that the dimensions are positive and consistent (heads divide evenly,
+  /// head_dim even, GQA groups whole). The message names `source` (a file).
+  Status validate(const std::string &source) const;
+
+  /// Dims of the fused QKV projection output: (numHeads + 2*numKvHeads) * headDim.
+  int64_t qDim() const { return numHeads * headDim; }
+  int64_t kvDim() const { return numKvHeads * headDim; }
+
+  /// Total parameter count implied by the shapes.
+  int64_t parameterCount() const;
+};
+
+} // namespace llmc

