@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace llmc {
 
@@ -50,16 +51,22 @@ struct ModelConfig {
   bool tieWordEmbeddings = false; ///< logits reuse the embedding table
   int64_t bosTokenId = 1;
   int64_t eosTokenId = 2;
+  /// Every id that ends a sequence (HF eos_token_id may be a list, e.g. Llama 3
+  /// Instruct); eosTokenId is its first element. Empty means {eosTokenId}.
+  std::vector<int64_t> eosTokenIds;
 
   /// Checks that the dimensions are positive and consistent (heads divide evenly,
-  /// head_dim even, GQA groups whole). The message names `source` (a file).
+  /// head_dim even, GQA groups whole), that eps, theta and RoPE scaling are
+  /// usable and that the special token ids lie inside the vocabulary. The
+  /// message names `source` (a file).
   Status validate(const std::string &source) const;
 
   /// Dims of the fused QKV projection output: (numHeads + 2*numKvHeads) * headDim.
   int64_t qDim() const { return numHeads * headDim; }
   int64_t kvDim() const { return numKvHeads * headDim; }
 
-  /// Total parameter count implied by the shapes.
+  /// Total parameter count implied by the shapes (lm_head counted only when the
+  /// embeddings are not tied).
   int64_t parameterCount() const;
 };
 

@@ -24,12 +24,17 @@ enum class DType { F32, F16, BF16 };
 /// "f32", "f16", "bf16".
 const char *dtypeName(DType dtype);
 size_t dtypeSize(DType dtype);
+/// "[4096, 11008]", for messages.
+std::string shapeToString(const std::vector<int64_t> &shape);
 
 /// Converts one bf16 / f16 value (raw bits) to float.
 float bf16ToFloat(uint16_t bits);
 float f16ToFloat(uint16_t bits);
-/// Round-to-nearest-even float -> bf16 bits.
+/// Round-to-nearest-even float -> bf16 bits; NaN stays a (quiet) NaN.
 uint16_t floatToBf16(float value);
+/// Round-to-nearest-even float -> IEEE binary16 bits: values past the f16 range
+/// become infinity, tiny values become f16 subnormals or zero, NaN stays NaN.
+uint16_t floatToF16(float value);
 
 /// Bytes kept alive for as long as any tensor views them (a mapping or a buffer).
 class Storage {
@@ -44,7 +49,8 @@ StatusOr<std::shared_ptr<Storage>> mapFile(const std::string &path);
 /// Wraps an owned byte vector.
 std::shared_ptr<Storage> ownBytes(std::vector<uint8_t> bytes);
 
-/// How a synthetic tensor is filled: N(mean, stddev) from a seed, or a constant.
+/// How a synthetic tensor is filled: approximately N(mean, stddev) from a seed
+/// (generateSynthetic gives the exact distribution), or a constant.
 struct SyntheticSpec {
   enum class Kind { Normal, Constant };
   Kind kind = Kind::Normal;
@@ -62,19 +68,22 @@ struct WeightTensor {
   /// Real tensors: bytes [offset, offset + byteSize()) of `storage`.
   std::shared_ptr<Storage> storage;
   size_t offset = 0;
-  /// Synthetic tensors have no storage; values come from `synthetic`.
+  /// Synthetic tensors have no storage; values come from `synthetic`, rounded
+  /// to `dtype` (a bf16 synthetic tensor reads as bf16(generateSynthetic())).
   bool isSynthetic = false;
   SyntheticSpec synthetic;
 
   int64_t numElements() const;
   size_t byteSize() const { return size_t(numElements()) * dtypeSize(dtype); }
-  /// Raw bytes of a real tensor (nullptr for a synthetic one).
+  /// Raw little-endian bytes of a real tensor (nullptr for a synthetic one);
+  /// not necessarily aligned to the element size (safetensors need not be).
   const uint8_t *bytes() const;
 };
 
 class WeightStore {
 public:
-  /// Adds a tensor; fails if the name already exists.
+  /// Adds a tensor; fails if the name already exists, a real tensor has no
+  /// storage or does not fit inside it, or a dimension is negative.
   Status add(WeightTensor tensor);
   /// nullptr when absent.
   const WeightTensor *find(const std::string &name) const;
@@ -95,6 +104,18 @@ private:
 
 /// Deterministic values of a synthetic tensor: element i depends only on
 /// (spec.seed, i), so any slice can be generated independently and in parallel.
+/// Writes out[k] = value of element begin + k for k in [0, count).
+///
+/// Normal: element i takes h = mix(mix(seed) + i * 0x9e3779b97f4a7c15), where
+/// mix is splitmix64's output function (h is splitmix64's i-th output), reads h
+/// as four 16-bit uniforms a0..a3 (low to high) and sums them (Irwin-Hall):
+///   z = float(a0 + a1 + a2 + a3 - 131070) * float(sqrt(3) / 65536)
+///   value = mean + stddev * z      (float, multiply and add not fused)
+/// z has mean 0 and variance 1 (to 1e-9), a bell shape close to a Gaussian, and
+/// is bounded by +-2*sqrt(3) standard deviations. Integer arithmetic and three
+/// float operations let every platform (a GPU included) reproduce the values
+/// bit for bit.
+/// Constant: every element is spec.constant.
 void generateSynthetic(const SyntheticSpec &spec, int64_t begin, int64_t count,
                        float *out);
 

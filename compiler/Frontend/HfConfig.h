@@ -1,0 +1,33 @@
+// Reads a Hugging Face `config.json` into a ModelConfig.
+//
+// Supported architectures share one graph: LlamaForCausalLM and
+// MistralForCausalLM. The reader checks every field it uses for presence and
+// JSON type, and refuses settings that would change the graph (another
+// activation, biases, an unknown RoPE scaling), so a config that parses is one
+// we can build.
+#pragma once
+
+#include "runtime/Status.h"
+#include "runtime/model/ModelConfig.h"
+
+#include <string>
+#include <vector>
+
+namespace llmc {
+
+/// The `architectures` values parseHfConfig accepts.
+const std::vector<std::string> &supportedHfArchitectures();
+
+/// Parses the config.json at `path`. Required: hidden_size, num_hidden_layers,
+/// num_attention_heads, intermediate_size, vocab_size, max_position_embeddings,
+/// rms_norm_eps. Defaults follow transformers' LlamaConfig: num_key_value_heads
+/// = heads, head_dim = hidden / heads, rope_theta 10000, no rope_scaling,
+/// tie_word_embeddings false, bos 1, eos 2 (eos_token_id may be a list; the
+/// first becomes eosTokenId, all of them eosTokenIds). RoPE style is HalfSplit;
+/// `name` is the name of the directory holding the file. A Mistral
+/// sliding_window smaller than the context caps maxSeqLen at the window, where
+/// full causal attention is exactly sliding-window attention. Errors name the
+/// file and the field.
+StatusOr<ModelConfig> parseHfConfig(const std::string &path);
+
+} // namespace llmc

@@ -1,0 +1,205 @@
+// Tests of parseHfConfig: real Llama configs, defaults, and one test per kind
+// of error (each message must name the file and the field).
+#include "compiler/Frontend/HfConfig.h"
+#include "test/Unit/Frontend/TestFiles.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace llmc {
+namespace {
+
+using test::TempDir;
+using nlohmann::literals::operator""_json;
+
+/// Writes `json` as <dir>/<model>/config.json and returns that path.
+std::string writeConfig(const TempDir &dir, const std::string &json,
+                        const std::string &model = "my-model") {
+  std::string path = dir.file(model + "/config.json");
+  test::writeText(path, json);
+  return path;
+}
+
+/// A minimal valid Llama config; tests override or erase fields.
+nlohmann::json llamaJson() {
+  return {{"architectures", nlohmann::json::array({"LlamaForCausalLM"})},
+          {"hidden_size", 64},
+          {"num_hidden_layers", 2},
+          {"num_attention_heads", 4},
+          {"intermediate_size", 128},
+          {"vocab_size", 100},
+          {"max_position_embeddings", 256},
+          {"rms_norm_eps", 1e-6}};
+}
+
+/// llamaJson() with `overrides` merged in, as text.
+std::string llamaWith(const nlohmann::json &overrides) {
+  nlohmann::json j = llamaJson();
+  j.update(overrides);
+  return j.dump();
+}
+
+/// Expects parseHfConfig to fail with a message containing every fragment.
+void expectError(const std::string &path,
+                 const std::vector<std::string> &fragments) {
+  auto config = parseHfConfig(path);
+  ASSERT_FALSE(config) << "expected an error for " << path;
+  const std::string &message = config.status().message();
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  for (const std::string &fragment : fragments)
+    EXPECT_NE(message.find(fragment), std::string::npos)
+        << "missing '" << fragment << "' in: " << message;
+}
+
+TEST(HfConfig, ReadsLlama3WithGqaRopeScalingAndEosList) {
+  TempDir dir;
+  std::string path = writeConfig(dir, R"({
+    "architectures": ["LlamaForCausalLM"], "model_type": "llama",
+    "hidden_size": 4096, "num_hidden_layers": 32, "num_attention_heads": 32,
+    "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 128256,
+    "max_position_embeddings": 131072, "rms_norm_eps": 1e-05,
+    "rope_theta": 500000.0, "hidden_act": "silu", "attention_bias": false,
+    "rope_scaling": {"factor": 8.0, "low_freq_factor": 1.0,
+                     "high_freq_factor": 4.0,
+                     "original_max_position_embeddings": 8192,
+                     "rope_type": "llama3"},
+    "tie_word_embeddings": false, "bos_token_id": 128000,
+    "eos_token_id": [128001, 128008, 128009], "torch_dtype": "bfloat16"})",
+                                 "Llama-3.1-8B-Instruct");
+  auto config = parseHfConfig(path);
+  ASSERT_TRUE(config) << config.status().message();
+  EXPECT_EQ(config->name, "Llama-3.1-8B-Instruct");
+  EXPECT_EQ(config->architecture, "LlamaForCausalLM");
+  EXPECT_EQ(config->dim, 4096);
+  EXPECT_EQ(config->numLayers, 32);
+  EXPECT_EQ(config->numHeads, 32);
+  EXPECT_EQ(config->numKvHeads, 8);
+  EXPECT_EQ(config->headDim, 128);
+  EXPECT_EQ(config->kvDim(), 1024);
+  EXPECT_EQ(config->ffnDim, 14336);
+  EXPECT_EQ(config->vocabSize, 128256);
+  EXPECT_EQ(config->maxSeqLen, 131072);
+  EXPECT_DOUBLE_EQ(config->normEps, 1e-5);
+  EXPECT_DOUBLE_EQ(config->ropeTheta, 500000.0);
+  EXPECT_EQ(config->ropeStyle, RopeStyle::HalfSplit);
+  EXPECT_EQ(config->ropeScaling.kind, RopeScaling::Kind::Llama3);
+  EXPECT_DOUBLE_EQ(config->ropeScaling.factor, 8.0);
+  EXPECT_DOUBLE_EQ(config->ropeScaling.lowFreqFactor, 1.0);
+  EXPECT_DOUBLE_EQ(config->ropeScaling.highFreqFactor, 4.0);
+  EXPECT_EQ(config->ropeScaling.originalMaxPositionEmbeddings, 8192);
+  EXPECT_FALSE(config->tieWordEmbeddings);
+  EXPECT_EQ(config->bosTokenId, 128000);
+  EXPECT_EQ(config->eosTokenId, 128001);
+  EXPECT_EQ(config->eosTokenIds,
+            (std::vector<int64_t>{128001, 128008, 128009}));
+}
+
+TEST(HfConfig, AppliesLlamaDefaults) {
+  TempDir dir;
+  auto config = parseHfConfig(writeConfig(dir, llamaJson().dump()));
+  ASSERT_TRUE(config) << config.status().message();
+  EXPECT_EQ(config->numKvHeads, 4); // = heads
+  EXPECT_EQ(config->headDim, 16);   // = hidden / heads
+  EXPECT_DOUBLE_EQ(config->ropeTheta, 10000.0);
+  EXPECT_EQ(config->ropeScaling.kind, RopeScaling::Kind::None);
+  EXPECT_FALSE(config->tieWordEmbeddings);
+  EXPECT_EQ(config->bosTokenId, 1);
+  EXPECT_EQ(config->eosTokenId, 2);
+  EXPECT_DOUBLE_EQ(config->normEps, 1e-6);
+}
+
+TEST(HfConfig, ReadsTiedEmbeddingsExplicitHeadDimAndNullScaling) {
+  TempDir dir;
+  auto config = parseHfConfig(writeConfig(
+      dir, llamaWith(R"({"tie_word_embeddings": true, "head_dim": 32,
+                         "rope_scaling": null, "eos_token_id": 7})"_json)));
+  ASSERT_TRUE(config) << config.status().message();
+  EXPECT_TRUE(config->tieWordEmbeddings);
+  EXPECT_EQ(config->headDim, 32);
+  EXPECT_EQ(config->qDim(), 128); // heads * head_dim, not hidden
+  EXPECT_EQ(config->ropeScaling.kind, RopeScaling::Kind::None);
+  EXPECT_EQ(config->eosTokenId, 7);
+  EXPECT_EQ(config->eosTokenIds, std::vector<int64_t>{7});
+}
+
+TEST(HfConfig, ReadsMistralAndCapsContextAtSlidingWindow) {
+  TempDir dir;
+  auto config = parseHfConfig(writeConfig(dir, R"({
+    "architectures": ["MistralForCausalLM"], "hidden_size": 64,
+    "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+    "intermediate_size": 128, "vocab_size": 100,
+    "max_position_embeddings": 32768, "sliding_window": 4096,
+    "rms_norm_eps": 1e-5})"));
+  ASSERT_TRUE(config) << config.status().message();
+  EXPECT_EQ(config->architecture, "MistralForCausalLM");
+  EXPECT_EQ(config->maxSeqLen, 4096);
+}
+
+TEST(HfConfig, RejectsUnknownArchitectureListingSupportedOnes) {
+  TempDir dir;
+  expectError(
+      writeConfig(dir,
+                  llamaWith(R"({"architectures": ["GPT2LMHeadModel"]})"_json)),
+      {"architectures", "GPT2LMHeadModel", "LlamaForCausalLM",
+       "MistralForCausalLM"});
+}
+
+TEST(HfConfig, RejectsMissingRequiredField) {
+  TempDir dir;
+  nlohmann::json json = llamaJson();
+  json.erase("intermediate_size");
+  expectError(writeConfig(dir, json.dump()),
+              {"'intermediate_size'", "missing"});
+}
+
+TEST(HfConfig, RejectsWrongJsonType) {
+  TempDir dir;
+  expectError(
+      writeConfig(dir, llamaWith(R"({"num_key_value_heads": "8"})"_json)),
+      {"'num_key_value_heads'", "must be an integer", "a string"});
+  expectError(writeConfig(dir, llamaWith(R"({"tie_word_embeddings": 1})"_json)),
+              {"'tie_word_embeddings'", "must be a boolean"});
+  expectError(writeConfig(dir, llamaWith(R"({"eos_token_id": [2, "x"]})"_json)),
+              {"'eos_token_id[1]'", "must be an integer"});
+  expectError(writeConfig(dir, llamaWith(R"({"head_dim": 16.5})"_json)),
+              {"'head_dim'", "floating-point"});
+}
+
+TEST(HfConfig, RejectsMalformedJsonWithByteOffset) {
+  TempDir dir;
+  // nlohmann counts the bytes read up to the stray second comma (index 21).
+  expectError(writeConfig(dir, R"({"hidden_size": 4096,, "x": 1})"),
+              {"malformed JSON at byte 22"});
+  expectError(writeConfig(dir, "[1, 2]"), {"JSON object"});
+}
+
+TEST(HfConfig, RejectsUnsupportedRopeScalingType) {
+  TempDir dir;
+  expectError(writeConfig(dir, llamaWith(R"({"rope_scaling": {"type": "linear",
+                                                     "factor": 2.0}})"_json)),
+              {"'rope_scaling.type'", "'linear'", "not supported", "llama3"});
+  expectError(writeConfig(dir, llamaWith(R"({"rope_scaling": {
+                  "rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                  "high_freq_factor": 4.0}})"_json)),
+              {"'rope_scaling.original_max_position_embeddings'", "missing"});
+}
+
+TEST(HfConfig, RejectsSettingsThatChangeTheGraph) {
+  TempDir dir;
+  expectError(writeConfig(dir, llamaWith(R"({"hidden_act": "gelu"})"_json)),
+              {"'hidden_act'", "gelu"});
+  expectError(writeConfig(dir, llamaWith(R"({"attention_bias": true})"_json)),
+              {"'attention_bias'", "biases"});
+  expectError(writeConfig(dir, llamaWith(R"({"num_key_value_heads": 3})"_json)),
+              {"num_kv_heads (3)"});
+  expectError(writeConfig(dir, llamaWith(R"({"num_attention_heads": 0})"_json)),
+              {"'num_attention_heads'", "at least 1"});
+}
+
+TEST(HfConfig, NamesTheFileWhenItIsMissing) {
+  TempDir dir;
+  expectError(dir.file("nowhere/config.json"), {"cannot open"});
+}
+
+} // namespace
+} // namespace llmc
