@@ -1,7 +1,11 @@
-// KvCache: the key/value history of one sequence for the CPU reference, contiguous
-// per layer: k[layer][position][numKvHeads * headDim], same for v.
+// KvCache: the key/value history of one sequence for the CPU reference,
+// contiguous per layer: k[layer][position][numKvHeads * headDim], same for v.
+//
+// The rows of one layer are contiguous in position (k(layer, p + 1) ==
+// k(layer, p) + rowSize()); attention relies on it to walk the history.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -12,7 +16,8 @@ public:
   KvCache(int64_t numLayers, int64_t numKvHeads, int64_t headDim,
           int64_t maxSeqLen);
 
-  /// Stores k/v rows (numKvHeads * headDim floats each) of `layer` at `position`.
+  /// Stores k/v rows (numKvHeads * headDim floats each) of `layer` at
+  /// `position`.
   void write(int64_t layer, int64_t position, const float *k, const float *v);
 
   const float *k(int64_t layer, int64_t position) const;
