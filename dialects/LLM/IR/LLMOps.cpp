@@ -1,0 +1,415 @@
+// Ops of the llm dialect: the custom type directive of their assembly format,
+// the convenience builders that compute result types, and the verifiers of
+// shapes and attribute ranges. Checks of the weights an op names live in
+// LLMSymbolUses.cpp.
+//
+// Every message names the operand or attribute at fault and gives both the
+// expected and the actual value, so that a frontend bug is found from the
+// message alone.
+#include "dialects/LLM/IR/LLMOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/Support/Format.h"
+
+using namespace mlir;
+using namespace mlir::llm;
+
+//===----------------------------------------------------------------------===//
+// custom<SameTypes>: one type written for operands and results that must agree
+//===----------------------------------------------------------------------===//
+
+// The verifiers check that the types really agree (with a message naming the
+// operand); this directive only keeps the textual form short.
+static ParseResult parseSameTypes(OpAsmParser &parser, Type &first,
+                                  Type &second) {
+  if (parser.parseType(first))
+    return failure();
+  second = first;
+  return success();
+}
+
+static ParseResult parseSameTypes(OpAsmParser &parser, Type &first,
+                                  Type &second, Type &third) {
+  if (parseSameTypes(parser, first, second))
+    return failure();
+  third = first;
+  return success();
+}
+
+static void printSameTypes(OpAsmPrinter &printer, Operation *, Type first,
+                           Type) {
+  printer << first;
+}
+
+static void printSameTypes(OpAsmPrinter &printer, Operation *, Type first, Type,
+                           Type) {
+  printer << first;
+}
+
+#define GET_OP_CLASSES
+#include "dialects/LLM/IR/LLMOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Verification helpers
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// An operand or result of an op together with the name messages use for it.
+struct Named {
+  llvm::StringRef name;
+  Value value;
+
+  RankedTensorType tensor() const {
+    return cast<RankedTensorType>(value.getType());
+  }
+  int64_t tokens() const { return getTokenDim(value.getType()); }
+};
+
+} // namespace
+
+/// Formats a dimension for messages: "?" when dynamic.
+static std::string formatDim(int64_t dim) {
+  return ShapedType::isDynamic(dim) ? "?" : std::to_string(dim);
+}
+
+/// Formats a floating-point value compactly for messages ("0.5", "1e-05").
+static std::string formatNumber(double value) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::format("%g", value);
+  return text;
+}
+
+/// Requires every listed [tokens, dim] activation to have a static dim 1:
+/// only the token count may be dynamic.
+static LogicalResult requireStaticModelDims(Operation *op,
+                                            llvm::ArrayRef<Named> values) {
+  for (const Named &v : values)
+    if (v.tensor().isDynamicDim(1))
+      return op->emitOpError()
+             << v.name << " must have a static dim 1 (only the token dim may "
+             << "be dynamic), got " << v.tensor();
+  return success();
+}
+
+/// Requires the model dim (dim 1) of `v` to equal `expected`; `why` says where
+/// the expected value comes from.
+static LogicalResult requireModelDim(Operation *op, const Named &v,
+                                     int64_t expected, llvm::StringRef why) {
+  int64_t actual = v.tensor().getDimSize(1);
+  if (actual != expected)
+    return op->emitOpError() << v.name << " dim 1 must be " << expected << " ("
+                             << why << "), got " << actual;
+  return success();
+}
+
+/// Requires the token dims of all listed values to agree where they are
+/// static (a dynamic token dim is compatible with any).
+static LogicalResult requireCompatibleTokens(Operation *op,
+                                             llvm::ArrayRef<Named> values) {
+  const Named *firstStatic = nullptr;
+  for (const Named &v : values) {
+    if (ShapedType::isDynamic(v.tokens()))
+      continue;
+    if (!firstStatic) {
+      firstStatic = &v;
+      continue;
+    }
+    if (v.tokens() != firstStatic->tokens())
+      return op->emitOpError() << "token dims of " << firstStatic->name << " ("
+                               << firstStatic->tokens() << ") and " << v.name
+                               << " (" << v.tokens() << ") must agree";
+  }
+  return success();
+}
+
+/// Requires the result's token dim to be exactly that of `source` (both
+/// dynamic or both the same static size): the result has one row per input
+/// row.
+static LogicalResult requireResultTokens(Operation *op, const Named &source,
+                                         Value result) {
+  int64_t actual = getTokenDim(result.getType());
+  if (actual != source.tokens())
+    return op->emitOpError() << "result token dim (" << formatDim(actual)
+                             << ") must equal the token dim of " << source.name
+                             << " (" << formatDim(source.tokens()) << ")";
+  return success();
+}
+
+/// Requires `actual` (an operand or result) to have the type of `reference`.
+static LogicalResult requireSameType(Operation *op, const Named &actual,
+                                     const Named &reference) {
+  if (actual.value.getType() != reference.value.getType())
+    return op->emitOpError()
+           << actual.name << " type " << actual.value.getType()
+           << " must equal the type of " << reference.name << " "
+           << reference.value.getType();
+  return success();
+}
+
+/// Requires a floating-point attribute to be strictly positive (NaN fails).
+static LogicalResult requirePositive(Operation *op, llvm::StringRef attr,
+                                     double value) {
+  if (!(value > 0.0))
+    return op->emitOpError()
+           << "attribute '" << attr << "' must be positive, got "
+           << formatNumber(value);
+  return success();
+}
+
+/// Requires an integer attribute to be strictly positive.
+static LogicalResult requirePositive(Operation *op, llvm::StringRef attr,
+                                     int64_t value) {
+  if (value <= 0)
+    return op->emitOpError()
+           << "attribute '" << attr << "' must be positive, got " << value;
+  return success();
+}
+
+/// Requires `layer` to index one of the cache's layers.
+static LogicalResult requireLayerInCache(Operation *op, int64_t layer,
+                                         KVCacheType cache) {
+  if (layer < 0 || layer >= cache.getNumLayers())
+    return op->emitOpError()
+           << "attribute 'layer' must be in [0, " << cache.getNumLayers()
+           << ") for a cache of " << cache.getNumLayers() << " layers, got "
+           << layer;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// llm.weight
+//===----------------------------------------------------------------------===//
+
+LogicalResult WeightOp::verify() {
+  RankedTensorType type = getType();
+  auto symbol = FlatSymbolRefAttr::get(getSymNameAttr());
+  if (!type.hasStaticShape())
+    return emitOpError() << "weight " << symbol
+                         << " must have a static shape, got " << type;
+  Type element = type.getElementType();
+  if (!element.isBF16() && !element.isF16() && !element.isF32())
+    return emitOpError() << "weight " << symbol
+                         << " element type must be bf16, f16 or f32, got "
+                         << element;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// llm.embed
+//===----------------------------------------------------------------------===//
+
+void EmbedOp::build(OpBuilder &builder, OperationState &state, Value tokens,
+                    StringRef tableName, int64_t dim) {
+  build(builder, state,
+        getActivationType(builder.getContext(), getTokenDim(tokens.getType()),
+                          dim),
+        tokens, tableName);
+}
+
+LogicalResult EmbedOp::verify() {
+  Named result{"result", getResult()};
+  if (failed(requireStaticModelDims(*this, {result})))
+    return failure();
+  return requireResultTokens(*this, {"operand 'tokens'", getTokens()},
+                             getResult());
+}
+
+//===----------------------------------------------------------------------===//
+// llm.rms_norm
+//===----------------------------------------------------------------------===//
+
+void RMSNormOp::build(OpBuilder &builder, OperationState &state, Value x,
+                      StringRef weightName, double eps) {
+  build(builder, state, x.getType(), x, weightName, eps);
+}
+
+LogicalResult RMSNormOp::verify() {
+  Named x{"operand 'x'", getX()};
+  if (failed(requireStaticModelDims(*this, {x})) ||
+      failed(requirePositive(*this, "eps", getEps())))
+    return failure();
+  return requireSameType(*this, {"result", getResult()}, x);
+}
+
+//===----------------------------------------------------------------------===//
+// llm.linear
+//===----------------------------------------------------------------------===//
+
+void LinearOp::build(OpBuilder &builder, OperationState &state, Value x,
+                     StringRef weightName, int64_t outDim) {
+  build(
+      builder, state,
+      getActivationType(builder.getContext(), getTokenDim(x.getType()), outDim),
+      x, weightName);
+}
+
+LogicalResult LinearOp::verify() {
+  Named x{"operand 'x'", getX()};
+  if (failed(requireStaticModelDims(*this, {x, {"result", getResult()}})))
+    return failure();
+  return requireResultTokens(*this, x, getResult());
+}
+
+//===----------------------------------------------------------------------===//
+// llm.rope
+//===----------------------------------------------------------------------===//
+
+LogicalResult RopeOp::verify() {
+  Named x{"operand 'x'", getX()};
+  if (failed(requireStaticModelDims(*this, {x})) ||
+      failed(requirePositive(*this, "num_heads", getNumHeads())) ||
+      failed(requirePositive(*this, "head_dim", getHeadDim())) ||
+      failed(requirePositive(*this, "theta", getTheta())))
+    return failure();
+  if (getHeadDim() % 2 != 0)
+    return emitOpError() << "attribute 'head_dim' must be even (RoPE rotates "
+                            "pairs), got "
+                         << getHeadDim();
+  std::string why = "num_heads * head_dim = " + std::to_string(getNumHeads()) +
+                    " * " + std::to_string(getHeadDim());
+  if (failed(requireModelDim(*this, x, getNumHeads() * getHeadDim(), why)) ||
+      failed(requireCompatibleTokens(
+          *this, {x, {"operand 'positions'", getPositions()}})))
+    return failure();
+  return requireSameType(*this, {"result", getResult()}, x);
+}
+
+//===----------------------------------------------------------------------===//
+// llm.kv_cache_write
+//===----------------------------------------------------------------------===//
+
+void KVCacheWriteOp::build(OpBuilder &builder, OperationState &state,
+                           Value cache, Value k, Value v, Value positions,
+                           int64_t layer) {
+  build(builder, state, cache.getType(), cache, k, v, positions, layer);
+}
+
+LogicalResult KVCacheWriteOp::verify() {
+  auto cache = cast<KVCacheType>(getCache().getType());
+  Named k{"operand 'k'", getK()};
+  Named v{"operand 'v'", getV()};
+  if (failed(requireStaticModelDims(*this, {k, v})) ||
+      failed(requireLayerInCache(*this, getLayer(), cache)))
+    return failure();
+  std::string why = "the cache's kv_heads * head_dim = " +
+                    std::to_string(cache.getNumKvHeads()) + " * " +
+                    std::to_string(cache.getHeadDim());
+  if (failed(requireModelDim(*this, k, cache.getKvDim(), why)) ||
+      failed(requireModelDim(*this, v, cache.getKvDim(), why)) ||
+      failed(requireCompatibleTokens(
+          *this, {k, v, {"operand 'positions'", getPositions()}})))
+    return failure();
+  return requireSameType(*this, {"result", getResult()},
+                         {"operand 'cache'", getCache()});
+}
+
+//===----------------------------------------------------------------------===//
+// llm.attention
+//===----------------------------------------------------------------------===//
+
+void AttentionOp::build(OpBuilder &builder, OperationState &state, Value q,
+                        Value cache, Value positions, int64_t layer,
+                        int64_t numHeads, double scale) {
+  build(builder, state, q.getType(), q, cache, positions, layer, numHeads,
+        scale);
+}
+
+LogicalResult AttentionOp::verify() {
+  KVCacheType cache = getCacheType();
+  Named q{"operand 'q'", getQ()};
+  if (failed(requireStaticModelDims(*this, {q})) ||
+      failed(requireLayerInCache(*this, getLayer(), cache)) ||
+      failed(requirePositive(*this, "num_heads", getNumHeads())) ||
+      failed(requirePositive(*this, "scale", getScale())))
+    return failure();
+  if (getNumHeads() % cache.getNumKvHeads() != 0)
+    return emitOpError() << "attribute 'num_heads' (" << getNumHeads()
+                         << ") must be a multiple of the cache's kv_heads ("
+                         << cache.getNumKvHeads()
+                         << ") for grouped-query attention";
+  std::string why =
+      "num_heads * the cache's head_dim = " + std::to_string(getNumHeads()) +
+      " * " + std::to_string(cache.getHeadDim());
+  if (failed(
+          requireModelDim(*this, q, getNumHeads() * cache.getHeadDim(), why)) ||
+      failed(requireCompatibleTokens(
+          *this, {q, {"operand 'positions'", getPositions()}})))
+    return failure();
+  return requireSameType(*this, {"result", getResult()}, q);
+}
+
+//===----------------------------------------------------------------------===//
+// llm.swiglu and llm.add
+//===----------------------------------------------------------------------===//
+
+/// Shared verifier of the elementwise binary ops: one type for all.
+static LogicalResult verifyElementwise(Operation *op, Named lhs, Named rhs) {
+  if (failed(requireStaticModelDims(op, {lhs})) ||
+      failed(requireSameType(op, rhs, lhs)))
+    return failure();
+  return requireSameType(op, {"result", op->getResult(0)}, lhs);
+}
+
+LogicalResult SwiGLUOp::verify() {
+  return verifyElementwise(*this, {"operand 'gate'", getGate()},
+                           {"operand 'up'", getUp()});
+}
+
+LogicalResult AddOp::verify() {
+  return verifyElementwise(*this, {"operand 'lhs'", getLhs()},
+                           {"operand 'rhs'", getRhs()});
+}
+
+//===----------------------------------------------------------------------===//
+// llm.logits
+//===----------------------------------------------------------------------===//
+
+void LogitsOp::build(OpBuilder &builder, OperationState &state, Value x,
+                     StringRef normName, double eps, StringRef weightName,
+                     int64_t vocabSize) {
+  build(builder, state,
+        getActivationType(builder.getContext(), getTokenDim(x.getType()),
+                          vocabSize),
+        x, normName, eps, weightName);
+}
+
+LogicalResult LogitsOp::verify() {
+  Named x{"operand 'x'", getX()};
+  if (failed(requireStaticModelDims(*this, {x, {"result", getResult()}})) ||
+      failed(requirePositive(*this, "eps", getEps())))
+    return failure();
+  return requireResultTokens(*this, x, getResult());
+}
+
+//===----------------------------------------------------------------------===//
+// llm.sample
+//===----------------------------------------------------------------------===//
+
+void SampleOp::build(OpBuilder &builder, OperationState &state, Value logits,
+                     double temperature, int64_t topK, double topP,
+                     int64_t seed) {
+  auto resultType = RankedTensorType::get({getTokenDim(logits.getType())},
+                                          builder.getI32Type());
+  build(builder, state, resultType, logits, temperature, topK, topP, seed);
+}
+
+LogicalResult SampleOp::verify() {
+  Named logits{"operand 'logits'", getLogits()};
+  if (failed(requireStaticModelDims(*this, {logits})))
+    return failure();
+  if (!(getTemperature() >= 0.0))
+    return emitOpError() << "attribute 'temperature' must be >= 0 (0 means "
+                            "greedy), got "
+                         << formatNumber(getTemperature());
+  if (getTopK() < 0)
+    return emitOpError()
+           << "attribute 'top_k' must be >= 0 (0 means no limit), got "
+           << getTopK();
+  if (!(getTopP() > 0.0 && getTopP() <= 1.0))
+    return emitOpError() << "attribute 'top_p' must be in (0, 1], got "
+                         << formatNumber(getTopP());
+  return requireResultTokens(*this, logits, getResult());
+}

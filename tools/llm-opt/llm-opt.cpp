@@ -1,0 +1,23 @@
+// llm-opt: parses, verifies, transforms and prints llm-dialect modules, the
+// `mlir-opt` of llmc. It knows the llm, func, arith and builtin dialects and
+// MLIR's generic transformations (canonicalize, cse, symbol-dce, ...).
+#include "dialects/LLM/IR/LLMDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "mlir/Transforms/Passes.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::llm::LLMDialect, mlir::func::FuncDialect,
+                  mlir::arith::ArithDialect>();
+
+  mlir::registerTransformsPasses();
+  // Graph passes: register the llm passes here once passes/ provides them
+  // (mlir::llm::registerLLMPasses()).
+
+  return mlir::asMainReturnCode(mlir::MlirOptMain(
+      argc, argv, "llmc optimizer driver for the llm dialect\n", registry));
+}
