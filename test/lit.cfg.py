@@ -4,7 +4,8 @@ import lit.formats
 import lit.util
 
 config.name = "llmc"
-config.test_format = lit.formats.ShTest(not lit.util.which("bash"))
+# RUN lines run under bash (command substitution, brace expansion).
+config.test_format = lit.formats.ShTest(execute_external=True)
 config.suffixes = [".mlir", ".test", ".py"]
 config.excludes = ["Unit", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
 config.test_source_root = os.path.dirname(__file__)

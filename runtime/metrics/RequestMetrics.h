@@ -25,8 +25,9 @@ struct RequestMetrics {
   /// 0 when undefined.
   double decodeTokensPerSecond() const;
 
-  static RequestMetrics fromTimestamps(Clock::time_point sent,
-                                       const std::vector<Clock::time_point> &tokens);
+  static RequestMetrics
+  fromTimestamps(Clock::time_point sent,
+                 const std::vector<Clock::time_point> &tokens);
 };
 
 } // namespace llmc

@@ -1,6 +1,8 @@
-// llmc-dump-logits: a test-only tool that runs CpuModel greedily and writes the
+// llmc-dump-logits: a test-only tool that runs a model greedily and writes the
 // logits of every step, so an independent implementation (reference_llama2c.py)
-// can check them.
+// can check them. `--executor` picks the runtime's CPU device (CpuModel) or the
+// llm-dialect interpreter over the module the frontend builds, so both paths
+// are held to the same independent oracle.
 //
 // Given prompt ids and N, it runs the prompt (prefill), then N decode steps
 // each feeding the argmax of the previous logits, and writes
@@ -8,6 +10,8 @@
 //                  prompt's last-token logits, row i those of decode step i;
 //   --tokens FILE  the N + 1 greedy ids (the argmax of each row), one per line.
 #include "compiler/Frontend/ModelLoader.h"
+#include "compiler/Frontend/ModuleBuilder.h"
+#include "compiler/Interpreter/Interpreter.h"
 #include "runtime/cpu/CpuModel.h"
 #include "runtime/reference/ReferenceOps.h"
 
@@ -15,7 +19,10 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <numeric>
+#include <optional>
 
 using namespace llmc;
 
@@ -30,6 +37,7 @@ int main(int argc, char **argv) {
   std::vector<int32_t> prompt;
   int64_t steps = 8;
   unsigned threads = 0;
+  std::string executor = "cpu-model";
   app.add_option("model", modelPath,
                  "model path (llama2.c checkpoint or HF directory)")
       ->required();
@@ -43,29 +51,63 @@ int main(int argc, char **argv) {
   app.add_option("--tokens", tokensPath, "output: greedy token id per step")
       ->required();
   app.add_option("--threads", threads, "worker threads (0: all cores)");
+  app.add_option("--executor", executor, "cpu-model or interpreter")
+      ->check(CLI::IsMember({"cpu-model", "interpreter"}));
   CLI11_PARSE(app, argc, argv);
 
   StatusOr<LoadedModel> loaded = loadModel(modelPath, LoadOptions{});
   if (!loaded.isOk())
     return fail(loaded.status().message());
-  StatusOr<CpuModel> model =
-      CpuModel::create(loaded->config, loaded->weights, threads);
-  if (!model.isOk())
-    return fail(model.status().message());
+  // One forward step: tokens at startPos -> logits of the last token.
+  using Step = std::function<StatusOr<std::vector<float>>(
+      const std::vector<int32_t> &, int64_t)>;
+  Step forward;
+  std::optional<CpuModel> model;
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  std::optional<Interpreter> interpreter;
+  std::optional<ref::KvCache> cache;
+  const int64_t vocab = loaded->config.vocabSize;
+  if (executor == "cpu-model") {
+    StatusOr<CpuModel> created =
+        CpuModel::create(loaded->config, loaded->weights, threads);
+    if (!created.isOk())
+      return fail(created.status().message());
+    model.emplace(std::move(created).value());
+    cache.emplace(model->createCache());
+    forward = [&](const std::vector<int32_t> &tokens, int64_t startPos) {
+      return model->forward(tokens, startPos, *cache);
+    };
+  } else {
+    auto built = buildModelModule(context, loaded->config, loaded->weights);
+    if (!built.isOk())
+      return fail(built.status().message());
+    module = std::move(built).value();
+    auto created = Interpreter::create(*module, loaded->weights, threads);
+    if (!created.isOk())
+      return fail(created.status().message());
+    interpreter.emplace(std::move(created).value());
+    cache.emplace(interpreter->createCache());
+    forward = [&](const std::vector<int32_t> &tokens,
+                  int64_t startPos) -> StatusOr<std::vector<float>> {
+      std::vector<int32_t> positions(tokens.size());
+      std::iota(positions.begin(), positions.end(), int32_t(startPos));
+      LLMC_ASSIGN_OR_RETURN(std::vector<float> all,
+                            interpreter->forward(tokens, positions, *cache));
+      return std::vector<float>(all.end() - vocab, all.end());
+    };
+  }
 
-  const int64_t vocab = model->config().vocabSize;
   std::ofstream logitsFile(logitsPath, std::ios::binary);
   std::ofstream tokensFile(tokensPath);
   if (!logitsFile || !tokensFile)
     return fail("cannot write " + (logitsFile ? tokensPath : logitsPath));
 
-  ref::KvCache cache = model->createCache();
   std::vector<int32_t> input = prompt;
   std::chrono::steady_clock::time_point decodeStart;
   int64_t position = 0;
   for (int64_t step = 0; step <= steps; ++step) {
-    StatusOr<std::vector<float>> logits =
-        model->forward(input, position, cache);
+    StatusOr<std::vector<float>> logits = forward(input, position);
     if (!logits.isOk())
       return fail(logits.status().message());
     position += int64_t(input.size());
@@ -85,8 +127,8 @@ int main(int argc, char **argv) {
     return fail("writing " + logitsPath + " or " + tokensPath + " failed");
   std::cout << "wrote " << steps + 1 << " steps of " << vocab << " logits";
   if (steps > 0)
-    std::cout << "; decode " << double(steps) / decodeSeconds << " tokens/s on "
-              << model->numThreads() << " threads";
+    std::cout << "; decode " << double(steps) / decodeSeconds
+              << " tokens/s with " << executor;
   std::cout << "\n";
   return 0;
 }

@@ -257,6 +257,15 @@ LogicalResult LinearOp::verify() {
 // llm.rope
 //===----------------------------------------------------------------------===//
 
+void RopeOp::build(OpBuilder &builder, OperationState &state, Value x,
+                   Value positions, int64_t numHeads, int64_t headDim,
+                   double theta, RopeStyle style, RopeScalingAttr scaling) {
+  build(builder, state, x.getType(), x, positions,
+        builder.getI64IntegerAttr(numHeads), builder.getI64IntegerAttr(headDim),
+        builder.getF64FloatAttr(theta),
+        RopeStyleAttr::get(builder.getContext(), style), scaling);
+}
+
 LogicalResult RopeOp::verify() {
   Named x{"operand 'x'", getX()};
   if (failed(requireStaticModelDims(*this, {x})) ||

@@ -16,7 +16,8 @@ TEST(RequestMetrics, EmptyRequestHasZeroMetrics) {
 
 TEST(RequestMetrics, SingleTokenHasTtftButNoTpot) {
   Clock::time_point t0 = Clock::now();
-  RequestMetrics m = RequestMetrics::fromTimestamps(t0, {t0 + milliseconds(40)});
+  RequestMetrics m =
+      RequestMetrics::fromTimestamps(t0, {t0 + milliseconds(40)});
   EXPECT_NEAR(m.ttftSeconds, 0.040, 1e-9);
   EXPECT_NEAR(m.e2eSeconds, 0.040, 1e-9);
   EXPECT_EQ(m.tpotSeconds, 0);
