@@ -17,6 +17,7 @@ config.environment["PATH"] = os.pathsep.join(
 )
 # Debian's numpy installs for /usr/bin/python3, which may not be first on PATH.
 config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(("%llmc-src", config.llmc_src_root))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
 
 stories = os.path.join(config.llmc_model_cache, "stories15M")

@@ -184,3 +184,57 @@ TEST(Interpreter, MatchesCpuModelOnStories15M) {
 }
 
 } // namespace
+
+namespace {
+
+/// Builds the module of a real model shape from its config.json alone
+/// (synthetic weights: nothing is materialized) and checks its interface.
+void expectModuleForExampleConfig(const std::string &model, int64_t layers,
+                                  int64_t kvHeads, int64_t vocab) {
+  std::string path = std::string(LLMC_SOURCE_DIR) + "/examples/configs/" +
+                     model + "/config.json";
+  auto loaded = loadModel(path, LoadOptions());
+  ASSERT_TRUE(loaded.isOk()) << loaded.status().message();
+  mlir::MLIRContext context;
+  auto module = buildModelModule(context, loaded->config, loaded->weights);
+  ASSERT_TRUE(module.isOk()) << module.status().message();
+  auto forward = (*module)->lookupSymbol<mlir::func::FuncOp>("forward");
+  ASSERT_TRUE(forward);
+  auto cache = mlir::cast<mlir::llm::KVCacheType>(
+      forward.getFunctionType().getInput(2));
+  EXPECT_EQ(cache.getNumLayers(), layers);
+  EXPECT_EQ(cache.getNumKvHeads(), kvHeads);
+  auto logits =
+      mlir::cast<mlir::RankedTensorType>(forward.getFunctionType().getResult(0));
+  EXPECT_EQ(logits.getDimSize(1), vocab);
+  // Synthetic weights are declared bf16, as a real checkpoint would be.
+  auto weights = (*module)->getOps<mlir::llm::WeightOp>();
+  EXPECT_TRUE((*weights.begin()).getType().getElementType().isBF16());
+}
+
+TEST(ModuleBuilder, BuildsLlama2_7BShapeFromConfigAlone) {
+  expectModuleForExampleConfig("llama-2-7b", 32, 32, 32000);
+}
+
+TEST(ModuleBuilder, BuildsLlama3_8BShapeWithGroupedQueryAttention) {
+  expectModuleForExampleConfig("llama-3-8b", 32, 8, 128256);
+}
+
+TEST(ModuleBuilder, CarriesLlama3RopeScalingIntoEveryRope) {
+  std::string path = std::string(LLMC_SOURCE_DIR) +
+                     "/examples/configs/llama-3.1-8b/config.json";
+  auto loaded = loadModel(path, LoadOptions());
+  ASSERT_TRUE(loaded.isOk()) << loaded.status().message();
+  mlir::MLIRContext context;
+  auto module = buildModelModule(context, loaded->config, loaded->weights);
+  ASSERT_TRUE(module.isOk()) << module.status().message();
+  int ropes = 0;
+  (*module)->walk([&](mlir::llm::RopeOp rope) {
+    ++ropes;
+    ASSERT_TRUE(rope.getScalingAttr());
+    EXPECT_EQ(rope.getScalingAttr().getFactor().convertToDouble(), 8.0);
+  });
+  EXPECT_EQ(ropes, 2 * 32);
+}
+
+} // namespace
