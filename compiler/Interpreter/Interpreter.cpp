@@ -1,5 +1,7 @@
-// Op-by-op execution of @forward over fp32 buffers, dispatching each llm op to
-// its reference implementation.
+// Op-by-op execution of a model function over fp32 buffers, dispatching each
+// llm op to its reference implementation. A fused op calls the reference
+// functions of the ops it replaces on the same values in the same order, so
+// it reproduces their results bit for bit.
 #include "compiler/Interpreter/Interpreter.h"
 
 #include "dialects/LLM/IR/LLMDialect.h"
@@ -8,6 +10,7 @@
 
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace llmc {
@@ -23,7 +26,36 @@ struct Buffer {
   int64_t rows = 0, cols = 0;
 };
 
-/// State of one call of @forward.
+/// RoPE inverse frequencies of an llm.rope or llm.qkv_rope_cache.
+static std::vector<float> ropeFrequencies(int64_t headDim, double theta,
+                                          llm::RopeScalingAttr attr) {
+  RopeScaling scaling;
+  if (attr) {
+    scaling.kind = RopeScaling::Kind::Llama3;
+    scaling.factor = attr.getFactor().convertToDouble();
+    scaling.lowFreqFactor = attr.getLowFreqFactor().convertToDouble();
+    scaling.highFreqFactor = attr.getHighFreqFactor().convertToDouble();
+    scaling.originalMaxPositionEmbeddings = attr.getOriginalMaxPosition();
+  }
+  return ref::ropeInverseFrequencies(headDim, theta, scaling);
+}
+
+static RopeStyle ropeStyleOf(llm::RopeStyle style) {
+  return style == llm::RopeStyle::Interleaved ? RopeStyle::Interleaved
+                                              : RopeStyle::HalfSplit;
+}
+
+/// out[t, i] = x[t, start + i * stride] for i < width: one block (stride 1)
+/// or one interleaved share (stride n) of the columns of x.
+static void copyColumns(const std::vector<float> &x, int64_t rows, int64_t cols,
+                        int64_t start, int64_t stride, int64_t width,
+                        float *out) {
+  for (int64_t t = 0; t < rows; ++t)
+    for (int64_t i = 0; i < width; ++i)
+      out[t * width + i] = x[size_t(t * cols + start + i * stride)];
+}
+
+/// State of one call of a model function.
 class Execution {
 public:
   Execution(const std::map<std::string, std::vector<float>> &weights,
@@ -49,6 +81,11 @@ public:
         .Case<llm::AddOp>([&](auto op) { return add(op); })
         .Case<llm::LogitsOp>([&](auto op) { return logits(op); })
         .Case<llm::SampleOp>([&](auto op) { return sample(op); })
+        .Case<llm::SplitOp>([&](auto op) { return split(op); })
+        .Case<llm::AddRMSNormOp>([&](auto op) { return addRmsNorm(op); })
+        .Case<llm::LinearAddOp>([&](auto op) { return linearAdd(op); })
+        .Case<llm::GateUpSwiGLUOp>([&](auto op) { return gateUpSwiglu(op); })
+        .Case<llm::QKVRopeCacheOp>([&](auto op) { return qkvRopeCache(op); })
         .Default([&](Operation *op) {
           return Status::error("the interpreter cannot execute '" +
                                op->getName().getStringRef().str() + "'");
@@ -110,21 +147,11 @@ private:
     const Buffer &positions = values[key(op.getPositions())];
     Buffer &out = values[key(op.getResult())];
     out = values[key(op.getX())];
-    RopeScaling scaling;
-    if (auto s = op.getScalingAttr()) {
-      scaling.kind = RopeScaling::Kind::Llama3;
-      scaling.factor = s.getFactor().convertToDouble();
-      scaling.lowFreqFactor = s.getLowFreqFactor().convertToDouble();
-      scaling.highFreqFactor = s.getHighFreqFactor().convertToDouble();
-      scaling.originalMaxPositionEmbeddings = s.getOriginalMaxPosition();
-    }
-    std::vector<float> freqs =
-        ref::ropeInverseFrequencies(op.getHeadDim(), op.getTheta(), scaling);
-    RopeStyle style = op.getStyle() == llm::RopeStyle::Interleaved
-                          ? RopeStyle::Interleaved
-                          : RopeStyle::HalfSplit;
-    ref::rope(out.f32.data(), positions.i32.data(), out.rows, op.getNumHeads(),
-              op.getHeadDim(), freqs, style);
+    ref::rope(
+        out.f32.data(), positions.i32.data(), out.rows, op.getNumHeads(),
+        op.getHeadDim(),
+        ropeFrequencies(op.getHeadDim(), op.getTheta(), op.getScalingAttr()),
+        ropeStyleOf(op.getStyle()));
     return Status::ok();
   }
 
@@ -195,6 +222,100 @@ private:
     return Status::ok();
   }
 
+  //===--------------------------------------------------------------------===//
+  // Ops the fusion passes produce
+  //===--------------------------------------------------------------------===//
+
+  Status split(llm::SplitOp op) {
+    const Buffer &x = values[key(op.getX())];
+    int64_t n = op.getNumResults(), start = 0;
+    for (auto [j, r] : llvm::enumerate(op.getResults())) {
+      int64_t width = cols(r);
+      Buffer &out = result(r, x.rows, width);
+      if (op.getInterleaved()) {
+        copyColumns(x.f32, x.rows, x.cols, int64_t(j), n, width,
+                    out.f32.data());
+      } else {
+        copyColumns(x.f32, x.rows, x.cols, start, 1, width, out.f32.data());
+        start += width;
+      }
+    }
+    return Status::ok();
+  }
+
+  // Replays llm.add, then llm.rms_norm of the sum.
+  Status addRmsNorm(llm::AddRMSNormOp op) {
+    const Buffer &residual = values[key(op.getResidual())];
+    const Buffer &x = values[key(op.getX())];
+    Buffer &sum = result(op.getSum(), x.rows, x.cols);
+    ref::add(residual.f32.data(), x.f32.data(), x.rows * x.cols,
+             sum.f32.data());
+    Buffer &normed = result(op.getNormed(), x.rows, x.cols);
+    ref::rmsNorm(sum.f32.data(), weight(op.getWeight()).data(), x.rows, x.cols,
+                 float(op.getEps()), normed.f32.data());
+    return Status::ok();
+  }
+
+  // Replays llm.linear, then llm.add of the residual and the projection.
+  Status linearAdd(llm::LinearAddOp op) {
+    const Buffer &x = values[key(op.getX())];
+    const Buffer &residual = values[key(op.getResidual())];
+    int64_t outDim = cols(op.getResult());
+    std::vector<float> projected(size_t(x.rows * outDim));
+    ref::linear(x.f32.data(), weight(op.getWeight()).data(), x.rows, x.cols,
+                outDim, projected.data(), pool);
+    Buffer &out = result(op.getResult(), x.rows, outDim);
+    ref::add(residual.f32.data(), projected.data(), x.rows * outDim,
+             out.f32.data());
+    return Status::ok();
+  }
+
+  // Replays llm.linear over the interleaved weight, llm.split interleaved,
+  // llm.swiglu.
+  Status gateUpSwiglu(llm::GateUpSwiGLUOp op) {
+    const Buffer &x = values[key(op.getX())];
+    int64_t ffn = cols(op.getResult());
+    std::vector<float> merged(size_t(x.rows * 2 * ffn));
+    ref::linear(x.f32.data(), weight(op.getWeight()).data(), x.rows, x.cols,
+                2 * ffn, merged.data(), pool);
+    std::vector<float> gate(size_t(x.rows * ffn)), up(gate.size());
+    copyColumns(merged, x.rows, 2 * ffn, 0, 2, ffn, gate.data());
+    copyColumns(merged, x.rows, 2 * ffn, 1, 2, ffn, up.data());
+    Buffer &out = result(op.getResult(), x.rows, ffn);
+    ref::swiglu(gate.data(), up.data(), x.rows * ffn, out.f32.data());
+    return Status::ok();
+  }
+
+  // Replays llm.linear over [Wq; Wk; Wv], llm.split, llm.rope of q and of k,
+  // llm.kv_cache_write.
+  Status qkvRopeCache(llm::QKVRopeCacheOp op) {
+    const Buffer &x = values[key(op.getX())];
+    const Buffer &positions = values[key(op.getPositions())];
+    llm::KVCacheType cacheType = op.getCacheType();
+    int64_t headDim = cacheType.getHeadDim();
+    int64_t qDim = op.getNumHeads() * headDim, kvDim = cacheType.getKvDim();
+    int64_t total = qDim + 2 * kvDim;
+    std::vector<float> merged(size_t(x.rows * total));
+    ref::linear(x.f32.data(), weight(op.getWeight()).data(), x.rows, x.cols,
+                total, merged.data(), pool);
+    Buffer &q = result(op.getQ(), x.rows, qDim);
+    std::vector<float> k(size_t(x.rows * kvDim)), v(k.size());
+    copyColumns(merged, x.rows, total, 0, 1, qDim, q.f32.data());
+    copyColumns(merged, x.rows, total, qDim, 1, kvDim, k.data());
+    copyColumns(merged, x.rows, total, qDim + kvDim, 1, kvDim, v.data());
+    std::vector<float> freqs =
+        ropeFrequencies(headDim, op.getTheta(), op.getScalingAttr());
+    RopeStyle style = ropeStyleOf(op.getStyle());
+    ref::rope(q.f32.data(), positions.i32.data(), x.rows, op.getNumHeads(),
+              headDim, freqs, style);
+    ref::rope(k.data(), positions.i32.data(), x.rows, cacheType.getNumKvHeads(),
+              headDim, freqs, style);
+    for (int64_t t = 0; t < x.rows; ++t)
+      cache.write(op.getLayer(), positions.i32[t], &k[t * kvDim],
+                  &v[t * kvDim]);
+    return Status::ok();
+  }
+
   const std::map<std::string, std::vector<float>> &weights;
   ref::KvCache &cache;
   ref::ThreadPool *pool;
@@ -205,21 +326,80 @@ private:
 
 } // namespace
 
+/// The model functions an interpreter can run, in the order create() looks
+/// for them.
+static constexpr const char *kModelFunctions[] = {"forward", "prefill",
+                                                  "decode"};
+
+/// Checks the signature every model function shares.
+static Status checkModelSignature(func::FuncOp func) {
+  FunctionType type = func.getFunctionType();
+  if (type.getNumInputs() != 3 || type.getNumResults() != 2 ||
+      !isa<llm::KVCacheType>(type.getInput(2)) ||
+      !isa<RankedTensorType>(type.getResult(0)))
+    return Status::error("@" + func.getSymName().str() +
+                         " must take (tokens, positions, !llm.kv_cache) and "
+                         "return (logits, !llm.kv_cache)");
+  return Status::ok();
+}
+
+/// Builds the fp32 values of the derived weight `decl` from its sources' fp32
+/// values (already in `weights`), row by row as its derivation says.
+static StatusOr<std::vector<float>>
+buildDerivedWeight(llm::WeightOp decl,
+                   const std::map<std::string, std::vector<float>> &weights) {
+  llm::DerivedWeightAttrInterface derivation = decl.getDerivationAttr();
+  int64_t columns = decl.getType().getDimSize(1);
+  std::vector<const std::vector<float> *> sources;
+  std::vector<int64_t> sourceRows;
+  for (Attribute source : derivation.getSourceWeights()) {
+    auto found = weights.find(cast<FlatSymbolRefAttr>(source).getValue().str());
+    if (found == weights.end())
+      return Status::error("derived weight '" + decl.getSymName().str() +
+                           "' has a source that is not a loaded weight");
+    sources.push_back(&found->second);
+    sourceRows.push_back(int64_t(found->second.size()) / columns);
+  }
+  int64_t rows = decl.getType().getDimSize(0);
+  std::vector<float> values(size_t(rows * columns));
+  for (int64_t r = 0; r < rows; ++r) {
+    auto [source, sourceRow] = derivation.getSourceRow(sourceRows, r);
+    std::copy_n(sources[source]->data() + sourceRow * columns, columns,
+                values.data() + r * columns);
+  }
+  return values;
+}
+
 StatusOr<Interpreter> Interpreter::create(ModuleOp module,
                                           const WeightStore &weights,
                                           unsigned numThreads) {
   Interpreter interp;
-  interp.forward_ = module.lookupSymbol<func::FuncOp>("forward");
-  if (!interp.forward_)
-    return Status::error("the module has no func.func @forward");
-  FunctionType type = interp.forward_.getFunctionType();
-  if (type.getNumInputs() != 3 || type.getNumResults() != 2 ||
-      !isa<llm::KVCacheType>(type.getInput(2)))
-    return Status::error("@forward must take (tokens, positions, "
-                         "!llm.kv_cache) and return (logits, !llm.kv_cache)");
+  interp.module_ = module;
+  func::FuncOp first;
+  for (const char *name : kModelFunctions) {
+    auto func = module.lookupSymbol<func::FuncOp>(name);
+    if (!func)
+      continue;
+    LLMC_RETURN_IF_ERROR(checkModelSignature(func));
+    if (!first)
+      first = func;
+  }
+  if (!first)
+    return Status::error("the module has no model function (func.func "
+                         "@forward, @prefill or @decode)");
+  FunctionType type = first.getFunctionType();
+  auto cache = cast<llm::KVCacheType>(type.getInput(2));
+  interp.numLayers_ = cache.getNumLayers();
+  interp.numKvHeads_ = cache.getNumKvHeads();
+  interp.headDim_ = cache.getHeadDim();
+  interp.maxSeqLen_ = cache.getMaxSeqLen();
   interp.vocabSize_ = cast<RankedTensorType>(type.getResult(0)).getDimSize(1);
 
+  // Checkpoint weights first: derived weights are built from them (the
+  // verifier guarantees that sources are never derived themselves).
   for (auto decl : module.getOps<llm::WeightOp>()) {
+    if (decl.getDerivationAttr())
+      continue;
     std::string name = decl.getSymName().str();
     LLMC_ASSIGN_OR_RETURN(const WeightTensor *tensor, weights.get(name));
     auto declared = cast<RankedTensorType>(decl.getType());
@@ -229,23 +409,37 @@ StatusOr<Interpreter> Interpreter::create(ModuleOp module,
                            "llm.weight declares");
     LLMC_ASSIGN_OR_RETURN(interp.weights_[name], weights.toFloat(name));
   }
+  for (auto decl : module.getOps<llm::WeightOp>()) {
+    if (decl.getDerivationAttr()) {
+      LLMC_ASSIGN_OR_RETURN(interp.weights_[decl.getSymName().str()],
+                            buildDerivedWeight(decl, interp.weights_));
+    }
+  }
   interp.pool_ = std::make_unique<ref::ThreadPool>(numThreads);
   return interp;
 }
 
 ref::KvCache Interpreter::createCache() const {
-  auto type = cast<llm::KVCacheType>(forward_.getFunctionType().getInput(2));
-  return ref::KvCache(type.getNumLayers(), type.getNumKvHeads(),
-                      type.getHeadDim(), type.getMaxSeqLen());
+  return ref::KvCache(numLayers_, numKvHeads_, headDim_, maxSeqLen_);
 }
 
 StatusOr<std::vector<float>>
-Interpreter::forward(const std::vector<int32_t> &tokens,
-                     const std::vector<int32_t> &positions,
-                     ref::KvCache &cache) {
+Interpreter::run(llvm::StringRef function, const std::vector<int32_t> &tokens,
+                 const std::vector<int32_t> &positions, ref::KvCache &cache) {
+  auto func = module_.lookupSymbol<func::FuncOp>(function);
+  if (!func || !llvm::is_contained(kModelFunctions, function))
+    return Status::error("the module has no model function @" + function.str());
   if (tokens.size() != positions.size() || tokens.empty())
-    return Status::error("forward needs one position per token and at least "
-                         "one token");
+    return Status::error("@" + function.str() +
+                         " needs one position per token and at least one "
+                         "token");
+  int64_t staticTokens = llm::getTokenDim(func.getArgumentTypes().front());
+  if (!ShapedType::isDynamic(staticTokens) &&
+      int64_t(tokens.size()) != staticTokens)
+    return Status::error("@" + function.str() + " takes exactly " +
+                         std::to_string(staticTokens) +
+                         " tokens (its token dim is static), got " +
+                         std::to_string(tokens.size()));
   for (int32_t p : positions)
     if (p < 0 || p >= cache.maxSeqLen())
       return Status::error("position " + std::to_string(p) +
@@ -253,13 +447,20 @@ Interpreter::forward(const std::vector<int32_t> &tokens,
                            std::to_string(cache.maxSeqLen()));
 
   Execution exec(weights_, cache, pool_.get());
-  Block &body = forward_.getBody().front();
+  Block &body = func.getBody().front();
   LLMC_RETURN_IF_ERROR(exec.bindTokens(body.getArgument(0), tokens));
   LLMC_RETURN_IF_ERROR(exec.bindTokens(body.getArgument(1), positions));
   for (Operation &op : body.without_terminator())
     LLMC_RETURN_IF_ERROR(exec.run(&op));
   auto ret = cast<func::ReturnOp>(body.getTerminator());
   return std::move(exec[ret.getOperand(0)].f32);
+}
+
+StatusOr<std::vector<float>>
+Interpreter::forward(const std::vector<int32_t> &tokens,
+                     const std::vector<int32_t> &positions,
+                     ref::KvCache &cache) {
+  return run("forward", tokens, positions, cache);
 }
 
 } // namespace llmc

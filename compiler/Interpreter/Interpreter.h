@@ -24,19 +24,30 @@ namespace llmc {
 
 class Interpreter {
 public:
-  /// Finds @forward in `module`, checks that every `llm.weight` symbol is in
-  /// `weights` with the declared shape, and converts those weights to fp32.
-  /// The module must outlive the interpreter.
+  /// Finds the model functions of `module` (@forward, @prefill, @decode; at
+  /// least one), checks that each takes (tokens, positions, !llm.kv_cache)
+  /// and returns (logits, !llm.kv_cache), that every non-derived `llm.weight`
+  /// symbol is in `weights` with the declared shape, and converts those
+  /// weights to fp32 and builds the derived ones. The module must outlive the
+  /// interpreter.
   static StatusOr<Interpreter> create(mlir::ModuleOp module,
                                       const WeightStore &weights,
                                       unsigned numThreads = 0);
 
-  /// An empty cache shaped like @forward's `!llm.kv_cache` argument.
+  /// An empty cache shaped like the model functions' `!llm.kv_cache`.
   ref::KvCache createCache() const;
 
-  /// Runs @forward on `tokens` at `positions`; the cache is updated in place
-  /// (the SSA cache values of the IR are a chain, so each write may reuse the
-  /// buffer). Returns the first result, the logits, as [tokens, vocab].
+  /// Runs the model function `function` ("forward", "prefill" or "decode") on
+  /// `tokens` at `positions`; the cache is updated in place (the SSA cache
+  /// values of the IR are a chain, so each write may reuse the buffer).
+  /// Returns the first result, the logits, as [tokens, vocab]. A function
+  /// with a static token dim (@decode) takes exactly that many tokens.
+  StatusOr<std::vector<float>> run(llvm::StringRef function,
+                                   const std::vector<int32_t> &tokens,
+                                   const std::vector<int32_t> &positions,
+                                   ref::KvCache &cache);
+
+  /// run("forward", ...).
   StatusOr<std::vector<float>> forward(const std::vector<int32_t> &tokens,
                                        const std::vector<int32_t> &positions,
                                        ref::KvCache &cache);
@@ -46,8 +57,9 @@ public:
 private:
   Interpreter() = default;
 
-  // Op handles are value types whose accessors are not const.
-  mutable mlir::func::FuncOp forward_;
+  mlir::ModuleOp module_;
+  /// The cache type every model function takes.
+  int64_t numLayers_ = 0, numKvHeads_ = 0, headDim_ = 0, maxSeqLen_ = 0;
   int64_t vocabSize_ = 0;
   /// fp32 values of every llm.weight, by symbol name.
   std::map<std::string, std::vector<float>> weights_;

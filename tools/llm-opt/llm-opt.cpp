@@ -1,7 +1,10 @@
 // llm-opt: parses, verifies, transforms and prints llm-dialect modules, the
-// `mlir-opt` of llmc. It knows the llm, func, arith and builtin dialects and
-// MLIR's generic transformations (canonicalize, cse, symbol-dce, ...).
+// `mlir-opt` of llmc. It knows the llm, func, arith and builtin dialects,
+// MLIR's generic transformations (canonicalize, cse, symbol-dce, ...), the llm
+// graph passes (--llm-fuse-qkv, ...) and pipelines (--llm-fusion-pipeline).
 #include "dialects/LLM/IR/LLMDialect.h"
+#include "passes/Passes.h"
+#include "passes/Pipelines.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -15,8 +18,8 @@ int main(int argc, char **argv) {
                   mlir::arith::ArithDialect>();
 
   mlir::registerTransformsPasses();
-  // Graph passes: register the llm passes here once passes/ provides them
-  // (mlir::llm::registerLLMPasses()).
+  mlir::llm::registerLLMPasses();
+  mlir::llm::registerLLMPipelines();
 
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "llmc optimizer driver for the llm dialect\n", registry));

@@ -1,7 +1,8 @@
 //===- LLMAttrs.td - enums and attributes of the llm dialect ---------------===//
 //
-// The RoPE style enum (which element pairs a rotation acts on) and the RoPE
-// frequency-scaling attribute carried by `llm.rope`.
+// The RoPE style enum (which element pairs a rotation acts on), the RoPE
+// frequency-scaling attribute carried by `llm.rope`, and the derived-weight
+// attributes that say how a fused projection's weight is built from others.
 //
 //===----------------------------------------------------------------------===//
 
@@ -97,6 +98,91 @@ def LLM_RopeScalingAttr : AttrDef<LLM_Dialect, "RopeScaling"> {
                    ::llvm::APFloat(highFreqFactor), originalMaxPosition);
     }]>
   ];
+}
+
+//===----------------------------------------------------------------------===//
+// Derived weights
+//===----------------------------------------------------------------------===//
+
+def LLM_DerivedWeightAttrInterface
+    : AttrInterface<"DerivedWeightAttrInterface"> {
+  let cppNamespace = "::mlir::llm";
+  let description = [{
+    Says how a derived `llm.weight` is built from other (source) weights,
+    row by row: the fusion passes merge several projections of one input
+    into one, and the merged projection reads a weight that no checkpoint
+    stores. Every source is a 2-D `[rows, in]` weight with the same `in`; the
+    derived weight is `[sum of rows, in]` and each of its rows is one row of
+    one source. Whoever materializes weights (the interpreter, the engine
+    writer) builds the derived ones from their sources with `getSourceRow`.
+  }];
+  let methods = [
+    InterfaceMethod<"Returns the source weights (flat symbol references).",
+      "::mlir::ArrayAttr", "getSourceWeights", (ins), [{}], [{
+        return $_attr.getSources();
+      }]>,
+    InterfaceMethod<[{
+        Returns the shape of the derived weight built from sources of shapes
+        `sourceShapes` (one per source, in order), or failure with `why` set
+        to the reason they do not combine.
+      }],
+      "::mlir::FailureOr<::llvm::SmallVector<int64_t>>", "inferShape",
+      (ins "::llvm::ArrayRef<::llvm::ArrayRef<int64_t>>":$sourceShapes,
+           "std::string &":$why)>,
+    InterfaceMethod<[{
+        Returns (source index, row of that source) for row `row` of the
+        derived weight, given the row count of every source (shapes already
+        checked by `inferShape`).
+      }],
+      "std::pair<unsigned, int64_t>", "getSourceRow",
+      (ins "::llvm::ArrayRef<int64_t>":$sourceRows, "int64_t":$row)>
+  ];
+}
+
+// A derived-weight attribute: `#llm.<mnemonic><[@a, @b, ...]>`.
+class LLM_DerivedWeightAttr<string name, string attrMnemonic>
+    : AttrDef<LLM_Dialect, name, [DeclareAttrInterfaceMethods<
+                                      LLM_DerivedWeightAttrInterface>]> {
+  let mnemonic = attrMnemonic;
+  let parameters = (ins "::mlir::ArrayAttr":$sources);
+  let assemblyFormat = "`<` $sources `>`";
+  // At least two flat symbol references.
+  let genVerifyDecl = 1;
+}
+
+def LLM_ConcatAttr : LLM_DerivedWeightAttr<"Concat", "concat"> {
+  let summary = "a weight made of its sources' rows, source after source";
+  let description = [{
+    The rows of the first source, then those of the second, and so on: the
+    fused QKV projection's `[Wq; Wk; Wv]`, whose output columns are q, then
+    k, then v (split back by `llm.split`). Sources must have the same number
+    of columns.
+
+    Example:
+
+    ```mlir
+    llm.weight @qkv : tensor<384x256xbf16> = #llm.concat<[@q, @k, @v]>
+    ```
+  }];
+}
+
+def LLM_InterleaveRowsAttr
+    : LLM_DerivedWeightAttr<"InterleaveRows", "interleave_rows"> {
+  let summary = "a weight whose rows alternate between its sources";
+  let description = [{
+    With `n` sources of `R` rows each, row `n * i + j` is row `i` of source
+    `j`: the fused gate/up projection (rows `2i` = gate row `i`, `2i + 1` =
+    up row `i`), so that one output tile of the merged GEMM holds both
+    halves of each SwiGLU product. Its output is split back by
+    `llm.split ... interleaved`. Sources must have the same shape.
+
+    Example:
+
+    ```mlir
+    llm.weight @gate_up : tensor<1536x288xbf16>
+        = #llm.interleave_rows<[@gate, @up]>
+    ```
+  }];
 }
 
 #endif // LLMC_DIALECT_LLM_ATTRS_TD

@@ -15,6 +15,8 @@ using namespace mlir::llm;
 
 #include "dialects/LLM/IR/LLMEnums.cpp.inc"
 
+#include "dialects/LLM/IR/LLMAttrInterfaces.cpp.inc"
+
 #define GET_ATTRDEF_CLASSES
 #include "dialects/LLM/IR/LLMAttrs.cpp.inc"
 
@@ -44,6 +46,14 @@ LogicalResult LLMDialect::verifyOperationAttribute(Operation *op,
     return op->emitError() << "attribute '" << kModelNameAttrName
                            << "' must be a string, got "
                            << attribute.getValue();
+  if (attribute.getName() == kPhaseAttrName) {
+    auto phase = dyn_cast<StringAttr>(attribute.getValue());
+    if (!phase ||
+        (phase.getValue() != "prefill" && phase.getValue() != "decode"))
+      return op->emitError() << "attribute '" << kPhaseAttrName
+                             << "' must be \"prefill\" or \"decode\", got "
+                             << attribute.getValue();
+  }
   return success();
 }
 

@@ -1,16 +1,17 @@
 // Ops of the llm dialect: the custom type directive of their assembly format,
 // the convenience builders that compute result types, and the verifiers of
-// shapes and attribute ranges. Checks of the weights an op names live in
-// LLMSymbolUses.cpp.
+// shapes and attribute ranges (built from the checks in LLMShapeChecks.h).
+// Checks of the weights an op names live in LLMSymbolUses.cpp; the ops the
+// fusion passes produce are verified in LLMFusedOps.cpp.
 //
 // Every message names the operand or attribute at fault and gives both the
 // expected and the actual value, so that a frontend bug is found from the
 // message alone.
 #include "dialects/LLM/IR/LLMOps.h"
+#include "dialects/LLM/IR/LLMShapeChecks.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
-#include "llvm/Support/Format.h"
 
 using namespace mlir;
 using namespace mlir::llm;
@@ -50,134 +51,7 @@ static void printSameTypes(OpAsmPrinter &printer, Operation *, Type first, Type,
 #define GET_OP_CLASSES
 #include "dialects/LLM/IR/LLMOps.cpp.inc"
 
-//===----------------------------------------------------------------------===//
-// Verification helpers
-//===----------------------------------------------------------------------===//
-
-namespace {
-
-/// An operand or result of an op together with the name messages use for it.
-struct Named {
-  llvm::StringRef name;
-  Value value;
-
-  RankedTensorType tensor() const {
-    return cast<RankedTensorType>(value.getType());
-  }
-  int64_t tokens() const { return getTokenDim(value.getType()); }
-};
-
-} // namespace
-
-/// Formats a dimension for messages: "?" when dynamic.
-static std::string formatDim(int64_t dim) {
-  return ShapedType::isDynamic(dim) ? "?" : std::to_string(dim);
-}
-
-/// Formats a floating-point value compactly for messages ("0.5", "1e-05").
-static std::string formatNumber(double value) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << llvm::format("%g", value);
-  return text;
-}
-
-/// Requires every listed [tokens, dim] activation to have a static dim 1:
-/// only the token count may be dynamic.
-static LogicalResult requireStaticModelDims(Operation *op,
-                                            llvm::ArrayRef<Named> values) {
-  for (const Named &v : values)
-    if (v.tensor().isDynamicDim(1))
-      return op->emitOpError()
-             << v.name << " must have a static dim 1 (only the token dim may "
-             << "be dynamic), got " << v.tensor();
-  return success();
-}
-
-/// Requires the model dim (dim 1) of `v` to equal `expected`; `why` says where
-/// the expected value comes from.
-static LogicalResult requireModelDim(Operation *op, const Named &v,
-                                     int64_t expected, llvm::StringRef why) {
-  int64_t actual = v.tensor().getDimSize(1);
-  if (actual != expected)
-    return op->emitOpError() << v.name << " dim 1 must be " << expected << " ("
-                             << why << "), got " << actual;
-  return success();
-}
-
-/// Requires the token dims of all listed values to agree where they are
-/// static (a dynamic token dim is compatible with any).
-static LogicalResult requireCompatibleTokens(Operation *op,
-                                             llvm::ArrayRef<Named> values) {
-  const Named *firstStatic = nullptr;
-  for (const Named &v : values) {
-    if (ShapedType::isDynamic(v.tokens()))
-      continue;
-    if (!firstStatic) {
-      firstStatic = &v;
-      continue;
-    }
-    if (v.tokens() != firstStatic->tokens())
-      return op->emitOpError() << "token dims of " << firstStatic->name << " ("
-                               << firstStatic->tokens() << ") and " << v.name
-                               << " (" << v.tokens() << ") must agree";
-  }
-  return success();
-}
-
-/// Requires the result's token dim to be exactly that of `source` (both
-/// dynamic or both the same static size): the result has one row per input
-/// row.
-static LogicalResult requireResultTokens(Operation *op, const Named &source,
-                                         Value result) {
-  int64_t actual = getTokenDim(result.getType());
-  if (actual != source.tokens())
-    return op->emitOpError() << "result token dim (" << formatDim(actual)
-                             << ") must equal the token dim of " << source.name
-                             << " (" << formatDim(source.tokens()) << ")";
-  return success();
-}
-
-/// Requires `actual` (an operand or result) to have the type of `reference`.
-static LogicalResult requireSameType(Operation *op, const Named &actual,
-                                     const Named &reference) {
-  if (actual.value.getType() != reference.value.getType())
-    return op->emitOpError()
-           << actual.name << " type " << actual.value.getType()
-           << " must equal the type of " << reference.name << " "
-           << reference.value.getType();
-  return success();
-}
-
-/// Requires a floating-point attribute to be strictly positive (NaN fails).
-static LogicalResult requirePositive(Operation *op, llvm::StringRef attr,
-                                     double value) {
-  if (!(value > 0.0))
-    return op->emitOpError()
-           << "attribute '" << attr << "' must be positive, got "
-           << formatNumber(value);
-  return success();
-}
-
-/// Requires an integer attribute to be strictly positive.
-static LogicalResult requirePositive(Operation *op, llvm::StringRef attr,
-                                     int64_t value) {
-  if (value <= 0)
-    return op->emitOpError()
-           << "attribute '" << attr << "' must be positive, got " << value;
-  return success();
-}
-
-/// Requires `layer` to index one of the cache's layers.
-static LogicalResult requireLayerInCache(Operation *op, int64_t layer,
-                                         KVCacheType cache) {
-  if (layer < 0 || layer >= cache.getNumLayers())
-    return op->emitOpError()
-           << "attribute 'layer' must be in [0, " << cache.getNumLayers()
-           << ") for a cache of " << cache.getNumLayers() << " layers, got "
-           << layer;
-  return success();
-}
+using namespace mlir::llm::checks;
 
 //===----------------------------------------------------------------------===//
 // llm.weight

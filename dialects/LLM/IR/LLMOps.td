@@ -29,7 +29,8 @@ def LLM_TokenVector : TensorRankOf<[I32], [1]>;
 // llm.weight
 //===----------------------------------------------------------------------===//
 
-def LLM_WeightOp : LLM_Op<"weight", [Symbol, HasParent<"::mlir::ModuleOp">]> {
+def LLM_WeightOp : LLM_Op<"weight", [Symbol, HasParent<"::mlir::ModuleOp">,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "declares a named weight tensor of the model";
   let description = [{
     Declares one weight tensor of the model at module level. Ops refer to it
@@ -38,21 +39,33 @@ def LLM_WeightOp : LLM_Op<"weight", [Symbol, HasParent<"::mlir::ModuleOp">]> {
     Where the values come from (a checkpoint, synthetic data) is not part of
     the IR.
 
+    A derived weight (made by the fusion passes) carries a `derivation`
+    attribute that says how it is built from other, non-derived weights of
+    the module, e.g. `#llm.concat<[@q, @k, @v]>`; its sources must exist,
+    have its element type, and their shapes must add up to its shape.
+
     Example:
 
     ```mlir
     llm.weight @"model.layers.0.self_attn.q_proj.weight" : tensor<288x288xbf16>
+    llm.weight @"model.layers.0.mlp.gate_up_proj.weight" : tensor<1536x288xbf16>
+        = #llm.interleave_rows<[@"model.layers.0.mlp.gate_proj.weight",
+                                @"model.layers.0.mlp.up_proj.weight"]>
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
-                       TypeAttrOf<AnyRankedTensor>:$type);
-  let assemblyFormat = "$sym_name attr-dict `:` $type";
+                       TypeAttrOf<AnyRankedTensor>:$type,
+                       OptionalAttr<LLM_DerivedWeightAttrInterface>:$derivation);
+  // The derivation comes last: an attribute followed by `: type` would read
+  // as a typed attribute.
+  let assemblyFormat = "$sym_name attr-dict `:` $type (`=` $derivation^)?";
   let hasVerifier = 1;
   let builders = [
     OpBuilder<(ins "::llvm::StringRef":$name,
-                   "::mlir::RankedTensorType":$type), [{
+                   "::mlir::RankedTensorType":$type,
+                   CArg<"::mlir::llm::DerivedWeightAttrInterface", "{}">:$derivation), [{
       build($_builder, $_state, $_builder.getStringAttr(name),
-            ::mlir::TypeAttr::get(type));
+            ::mlir::TypeAttr::get(type), derivation);
     }]>
   ];
 }
@@ -426,5 +439,8 @@ def LLM_SampleOp : LLM_Op<"sample", [Pure]> {
                    "int64_t":$topK, "double":$topP, "int64_t":$seed)>
   ];
 }
+
+// The ops the fusion passes produce.
+include "dialects/LLM/IR/LLMFusedOps.td"
 
 #endif // LLMC_DIALECT_LLM_OPS_TD

@@ -1,6 +1,8 @@
 // Symbol-use verification of the llm ops that name weights (llm.embed,
-// llm.rms_norm, llm.linear, llm.logits): the symbol must exist, be an
-// llm.weight, and have exactly the shape the op reads.
+// llm.rms_norm, llm.linear, llm.logits, and the fused llm.add_rms_norm,
+// llm.linear_add, llm.gate_up_swiglu, llm.qkv_rope_cache): the symbol must
+// exist, be an llm.weight, and have exactly the shape the op reads. (A derived
+// weight's own sources are checked in LLMDerivedWeights.cpp.)
 //
 // These checks run from the enclosing module's verifier
 // (SymbolUserOpInterface), after every op has verified on its own, so the
@@ -90,4 +92,42 @@ LogicalResult LogitsOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   return verifyWeightUse(
       *this, symbolTable, "weight", getWeightAttr(), {vocab, dim},
       "vocab=" + std::to_string(vocab) + ", dim=" + std::to_string(dim));
+}
+
+LogicalResult
+AddRMSNormOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  int64_t dim = modelDim(getX());
+  return verifyWeightUse(*this, symbolTable, "weight", getWeightAttr(), {dim},
+                         "dim=" + std::to_string(dim));
+}
+
+LogicalResult
+LinearAddOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  int64_t out = modelDim(getResult()), in = modelDim(getX());
+  return verifyWeightUse(
+      *this, symbolTable, "weight", getWeightAttr(), {out, in},
+      "out=" + std::to_string(out) + ", in=" + std::to_string(in));
+}
+
+LogicalResult
+GateUpSwiGLUOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  int64_t ffn = modelDim(getResult()), in = modelDim(getX());
+  return verifyWeightUse(
+      *this, symbolTable, "weight", getWeightAttr(), {2 * ffn, in},
+      "2 * ffn=" + std::to_string(ffn) +
+          " interleaved gate/up rows, in=" + std::to_string(in));
+}
+
+LogicalResult
+QKVRopeCacheOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  KVCacheType cache = getCacheType();
+  int64_t rows =
+      (getNumHeads() + 2 * cache.getNumKvHeads()) * cache.getHeadDim();
+  int64_t in = modelDim(getX());
+  return verifyWeightUse(
+      *this, symbolTable, "weight", getWeightAttr(), {rows, in},
+      "(num_heads + 2 * kv_heads) * head_dim = (" +
+          std::to_string(getNumHeads()) + " + 2 * " +
+          std::to_string(cache.getNumKvHeads()) + ") * " +
+          std::to_string(cache.getHeadDim()) + ", in=" + std::to_string(in));
 }
