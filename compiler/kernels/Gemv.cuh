@@ -1,0 +1,125 @@
+// Gemv.cuh: the decode projection, a weight-streaming GEMV / skinny GEMM for
+// a handful of token rows (T = 1..16).
+//
+//   out[t, n] = epilogue( sum_k x[t, k] * W[n, k] )   x bf16 [T, K], W bf16 [N,
+//   K]
+//
+// Decode is bound by reading W once: every weight element is loaded exactly
+// once per launch, with 128-bit loads, and used for all T rows while it sits
+// in registers. A block owns TileN consecutive output columns (weight rows);
+// each warp takes RowsPerWarp of them at a time, its lanes split K in 8-element
+// vectors, and a warp reduction finishes each dot product. The block's fp32
+// results for all T rows go to a shared-memory tile that the epilogue policy
+// (Epilogues.cuh) turns into outputs, so SwiGLU, RoPE and the KV-cache write
+// fuse here exactly as in the prefill GEMM.
+//
+// x is small (T * K * 2 bytes) and is re-read by every warp from L1/L2, not
+// from device memory. T larger than MaxT is handled in chunks of MaxT rows
+// (re-reading W per chunk; the compiler picks MaxT >= T for decode).
+#pragma once
+
+#include "Common.cuh"
+#include "Epilogues.cuh"
+
+namespace llmc {
+namespace kernels {
+
+/// GEMV / skinny GEMM with a fused epilogue.
+///   N, K         weight shape W[N, K] (N = epilogue input columns)
+///   MaxT         token rows per pass (registers per thread grow with it)
+///   Warps        warps per block
+///   RowsPerWarp  weight rows a warp streams at once (in-flight loads)
+///   TileN        weight rows per block; a multiple of RowsPerWarp, and of
+///                head_dim for the half-split RoPE epilogue
+/// Arguments: x bf16 [T, K], w bf16 [N, K], T, the epilogue's Params.
+/// Launch: grid (ceilDiv(N, TileN)), block (kThreads), no dynamic shared
+/// memory (the tile, kSharedBytes, is static).
+template <int N, int K, int MaxT, int Warps, int RowsPerWarp, int TileN,
+          class Epilogue>
+struct Gemv {
+  static_assert(K % kBf16PerVector == 0, "K must be a multiple of 8");
+  static_assert(TileN % RowsPerWarp == 0,
+                "a block's rows split evenly into warp groups");
+  static_assert(MaxT >= 1 && MaxT <= 32, "MaxT is 1..32");
+  static constexpr int kThreads = Warps * 32;
+  static constexpr int kGroups = TileN / RowsPerWarp;
+  static constexpr int kTileLd = TileN;
+  static constexpr int kSharedBytes = MaxT * kTileLd * 4;
+  static constexpr int kGridX = ceilDiv(N, TileN);
+  /// Elements of K one warp step covers (32 lanes x 8).
+  static constexpr int kWarpStep = 32 * kBf16PerVector;
+
+  __device__ static void run(const bf16 *x, const bf16 *w, int numTokens,
+                             const typename Epilogue::Params &params) {
+    __shared__ float tile[MaxT * kTileLd];
+    const int n0 = blockIdx.x * TileN;
+    const int nValid = min(TileN, N - n0);
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+
+    for (int m0 = 0; m0 < numTokens; m0 += MaxT) {
+      const int rows = min(MaxT, numTokens - m0);
+      const bf16 *xChunk = x + static_cast<long long>(m0) * K;
+      for (int g = warp; g < kGroups; g += Warps) {
+        const int r0 = g * RowsPerWarp;
+        if (r0 >= nValid)
+          break; // warp-uniform; later groups are further out
+        float acc[RowsPerWarp][MaxT];
+        dotGroup(xChunk, w, rows, n0 + r0, nValid - r0, lane, acc);
+#pragma unroll
+        for (int r = 0; r < RowsPerWarp; ++r)
+#pragma unroll
+          for (int t = 0; t < MaxT; ++t) {
+            float sum = warpReduceSum(acc[r][t]);
+            if (lane == 0 && t < rows)
+              tile[t * kTileLd + r0 + r] = sum;
+          }
+      }
+      __syncthreads();
+      Epilogue::template apply<kThreads, MaxT, TileN>(params, tile, kTileLd, m0,
+                                                      rows, n0, nValid);
+      __syncthreads(); // the next chunk overwrites the tile
+    }
+  }
+
+private:
+  /// This lane's partial dot products of weight rows [row0, row0 +
+  /// RowsPerWarp) with the `rows` token rows of x; rows at or past
+  /// `rowsValid` (relative to row0) are not loaded.
+  __device__ static void dotGroup(const bf16 *x, const bf16 *w, int rows,
+                                  int row0, int rowsValid, int lane,
+                                  float (&acc)[RowsPerWarp][MaxT]) {
+#pragma unroll
+    for (int r = 0; r < RowsPerWarp; ++r)
+#pragma unroll
+      for (int t = 0; t < MaxT; ++t)
+        acc[r][t] = 0.0f;
+    const bf16 *wRow[RowsPerWarp];
+#pragma unroll
+    for (int r = 0; r < RowsPerWarp; ++r)
+      // Rows past N read row0 instead (valid memory); their sums are dropped.
+      wRow[r] = w + static_cast<long long>(row0 + (r < rowsValid ? r : 0)) * K;
+
+#pragma unroll 2
+    for (int k = lane * kBf16PerVector; k < K; k += kWarpStep) {
+      float wv[RowsPerWarp][kBf16PerVector];
+#pragma unroll
+      for (int r = 0; r < RowsPerWarp; ++r)
+        unpackVector(loadVector(wRow[r] + k), wv[r]);
+#pragma unroll
+      for (int t = 0; t < MaxT; ++t) {
+        if (t >= rows)
+          break;
+        float xv[kBf16PerVector];
+        unpackVector(loadVector(x + static_cast<long long>(t) * K + k), xv);
+#pragma unroll
+        for (int r = 0; r < RowsPerWarp; ++r)
+#pragma unroll
+          for (int i = 0; i < kBf16PerVector; ++i)
+            acc[r][t] = fmaf(wv[r][i], xv[i], acc[r][t]);
+      }
+    }
+  }
+};
+
+} // namespace kernels
+} // namespace llmc

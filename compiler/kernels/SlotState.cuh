@@ -1,0 +1,152 @@
+// SlotState.cuh: the per-slot decode state that lives on the device, and the
+// slot update kernel that closes every decode step.
+//
+// A request is bound to one slot (row s of every decode-phase tensor) from
+// admission to finish. Its bookkeeping stays on the device so that a decode
+// step needs no host-to-device copy: the sampler reads the sampling parameters
+// from here, the update kernel appends the sampled token, advances the
+// position, detects the stop conditions and publishes the token to a ring of
+// host-visible (pinned) entries that the host reads one step later.
+//
+// Invariant between steps, for a running slot s:
+//   tokens[s]    the token the next step feeds (its k/v are not cached yet)
+//   positions[s] that token's position: the next step writes k/v there and
+//                attends to positions 0 ..= positions[s]
+// The sampler draws with counter step = positions[s] + 1 (the new token's
+// position), the same counter the CPU generator uses. After a prompt's last
+// chunk the host sets positions[s] = prompt length - 1, so the sample and
+// update that follow a prefill are the decode ones.
+//
+// Masking. A finished slot (finished[s] != 0) is skipped by every kernel: the
+// update kernel also sets its position to -1, which the RoPE/KV-write and
+// attention kernels already treat as "no sequence". A step the host launched
+// before it saw the finish (the one-step overshoot) therefore writes nothing.
+#pragma once
+
+#include "Common.cuh"
+
+namespace llmc {
+namespace kernels {
+
+/// Stop ids per slot besides EOS; unused entries are -1.
+constexpr int kMaxStopIds = 4;
+
+/// Why a slot stopped; finished[s] holds one of these (0: still running).
+/// The order of the checks (and so the reason reported when several hold at
+/// once) is the CPU generator's: stop token, then max tokens, then context.
+enum FinishReason : int {
+  kRunning = 0,
+  kFinishedStopToken = 1,  ///< EOS or one of the stop ids was sampled
+  kFinishedMaxTokens = 2,  ///< generated == maxNewTokens
+  kFinishedContextEnd = 3, ///< the next position would be >= contextLimit
+  kSlotIdle = 4,           ///< no request (set by the host for free slots)
+};
+
+/// The device state of all slots, struct-of-arrays; every array has numSlots
+/// entries (stopIds has numSlots * kMaxStopIds). Passed by value to kernels.
+struct SlotState {
+  int *tokens;    ///< [S] last token: the next step's input
+  int *positions; ///< [S] position of tokens[s]; negative: no sequence
+  int *generated; ///< [S] tokens generated so far (the prompt not counted)
+  int *finished;  ///< [S] FinishReason; nonzero slots are skipped
+  const int *maxNewTokens;   ///< [S] finish once generated reaches this
+  const int *stopIds;        ///< [S, kMaxStopIds] extra stop tokens, -1 unused
+  const int *eosIds;         ///< [S] end-of-sequence token, -1 none
+  const int *contextLimits;  ///< [S] positions available to the request
+  const float *temperatures; ///< [S] 0 = greedy
+  const int *topKs;          ///< [S] 0 = no top-k filter
+  const float *topPs;        ///< [S] 1 = no nucleus filter
+  const unsigned long long *seeds; ///< [S] sampling seed
+  int numSlots;
+};
+
+/// One entry of the host-visible token ring: what slot s produced at one step.
+/// The host resets `token` to -1 after reading an entry; entries of slots that
+/// were already finished (or idle) at that step are left untouched, so a -1
+/// there means "nothing this step".
+struct __align__(8) TokenRingEntry {
+  int token;
+  int finishReason; ///< FinishReason after this token (0: still running)
+};
+
+/// True when slot s takes part in a step.
+__device__ __forceinline__ bool slotIsActive(const SlotState &state, int s) {
+  return state.finished[s] == kRunning && state.positions[s] >= 0;
+}
+
+/// The sampling counter of slot s at this step: the new token's position.
+__device__ __forceinline__ unsigned long long
+slotSamplingStep(const SlotState &state, int s) {
+  return static_cast<unsigned long long>(state.positions[s]) + 1ull;
+}
+
+/// Appends `token` to active slot s and returns the slot's FinishReason after
+/// it (the CPU generator's order of checks). Does not touch the ring.
+__device__ __forceinline__ int slotAppendToken(const SlotState &state, int s,
+                                               int token) {
+  const int position = state.positions[s] + 1;
+  const int generated = state.generated[s] + 1;
+  state.tokens[s] = token;
+  state.generated[s] = generated;
+
+  const int eos = state.eosIds[s];
+  bool stop = eos >= 0 && token == eos;
+  const int *stops = state.stopIds + static_cast<long long>(s) * kMaxStopIds;
+#pragma unroll
+  for (int i = 0; i < kMaxStopIds; ++i)
+    stop = stop || (stops[i] >= 0 && token == stops[i]);
+
+  int reason = kRunning;
+  if (stop)
+    reason = kFinishedStopToken;
+  else if (generated >= state.maxNewTokens[s])
+    reason = kFinishedMaxTokens;
+  else if (position >= state.contextLimits[s])
+    reason = kFinishedContextEnd;
+  state.finished[s] = reason;
+  // A finished slot reads as "no sequence" to every position-driven kernel.
+  state.positions[s] = reason == kRunning ? position : -1;
+  return reason;
+}
+
+/// The slot update at the end of a decode (or final prefill chunk) step:
+/// appends sampled[s] to every active slot, detects stops, and writes
+/// {token, reason} to ring row (*stepCounter % ringRows), then advances
+/// *stepCounter. Inactive slots are not touched.
+///   sampled     int32 [S] (the sampler's output)
+///   ring        [ringRows, S] entries in pinned host memory (device-mapped)
+///   stepCounter one device word, advanced once per launch
+/// Launch: grid (1), block (Threads), no dynamic shared memory. One block, so
+/// that reading and advancing the step counter needs no grid-wide ordering;
+/// it loops over the slots.
+template <int Threads> struct SlotUpdateKernel {
+  static constexpr int kThreads = Threads;
+
+  __device__ static void run(const SlotState &state, const int *sampled,
+                             TokenRingEntry *ring, int ringRows,
+                             unsigned *stepCounter) {
+    const unsigned row = *stepCounter % static_cast<unsigned>(ringRows);
+    TokenRingEntry *entries =
+        ring + static_cast<long long>(row) * state.numSlots;
+    for (int s = threadIdx.x; s < state.numSlots; s += Threads) {
+      if (!slotIsActive(state, s))
+        continue;
+      const int token = sampled[s];
+      TokenRingEntry entry;
+      entry.token = token;
+      entry.finishReason = slotAppendToken(state, s, token);
+      // One 8-byte store: the host never sees a token without its reason.
+      *reinterpret_cast<int2 *>(entries + s) =
+          make_int2(entry.token, entry.finishReason);
+    }
+    // Every thread has read the counter before it moves.
+    __syncthreads();
+    // The ring entries reach the host at kernel completion; the host reads a
+    // row only after an event recorded behind this kernel has completed.
+    if (threadIdx.x == 0)
+      *stepCounter += 1u;
+  }
+};
+
+} // namespace kernels
+} // namespace llmc

@@ -1,0 +1,121 @@
+// Decode GEMV / skinny GEMM (Gemv.cuh) against the CPU reference, with every
+// epilogue, over stories15M, Llama-2-7B and Llama-3-8B shapes, T = 1..16,
+// partial column tiles, K not a multiple of the warp step, and T > MaxT.
+// Tolerances: ProjectionTestSupport.cpp.
+#include "test/GPU/ProjectionTestSupport.h"
+
+namespace llmc::gputest {
+namespace {
+
+struct GemvTiling {
+  int maxT, warps, rowsPerWarp, tileN;
+};
+
+struct GemvCase {
+  ProjectionCase projection;
+  GemvTiling tiling;
+};
+
+ProjectionLaunch gemvLaunch(const ProjectionCase &c, const GemvTiling &g) {
+  auto s = [](int v) { return std::to_string(v); };
+  ProjectionLaunch launch;
+  launch.source = "#include \"Gemv.cuh\"\n"
+                  "using namespace llmc::kernels;\n"
+                  "using Epi = " +
+                  epilogueType(c) +
+                  ";\n"
+                  "using Kernel = Gemv<" +
+                  s(c.n) + ", " + s(c.k) + ", " + s(g.maxT) + ", " +
+                  s(g.warps) + ", " + s(g.rowsPerWarp) + ", " + s(g.tileN) +
+                  ", Epi>;\n"
+                  "extern \"C\" __global__ void "
+                  "__launch_bounds__(Kernel::kThreads)\n"
+                  "projection(const bf16 *x, const bf16 *w, int T, "
+                  "Epi::Params params) {\n"
+                  "  Kernel::run(x, w, T, params);\n"
+                  "}\n";
+  launch.grid = {unsigned((c.n + g.tileN - 1) / g.tileN)};
+  launch.block = {unsigned(g.warps * 32)};
+  return launch;
+}
+
+ProjectionCase plain(std::string label, int n, int k, int t,
+                     EpilogueKind epilogue) {
+  ProjectionCase c;
+  c.label = std::move(label);
+  c.n = n;
+  c.k = k;
+  c.t = t;
+  c.epilogue = epilogue;
+  return c;
+}
+
+ProjectionCase ropeKv(std::string label, int heads, int kvHeads, int headDim,
+                      int k, int t, RopeStyle style, bool llama3) {
+  ProjectionCase c = plain(std::move(label), (heads + 2 * kvHeads) * headDim, k,
+                           t, EpilogueKind::RopeKv);
+  c.heads = heads;
+  c.kvHeads = kvHeads;
+  c.headDim = headDim;
+  c.style = style;
+  c.llama3Frequencies = llama3;
+  return c;
+}
+
+using E = EpilogueKind;
+const RopeStyle kHalf = RopeStyle::HalfSplit, kInter = RopeStyle::Interleaved;
+
+std::vector<GemvCase> gemvCases() {
+  return {
+      // stories15M: dim 288, 6 heads of 48, ffn 768, vocab 32000.
+      {plain("stories_wq_t1", 864, 288, 1, E::StoreBf16), {1, 4, 2, 16}},
+      {plain("stories_wo_residual_t4", 288, 288, 4, E::ResidualAdd),
+       {4, 4, 2, 64}}, // 288 = 4.5 tiles
+      {plain("stories_w13_swiglu_t3", 1536, 288, 3, E::SwiGlu), {4, 4, 2, 32}},
+      {plain("stories_w2_residual_t1", 288, 768, 1, E::ResidualAdd),
+       {1, 4, 4, 32}},
+      {plain("stories_logits_t2", 32000, 288, 2, E::StoreF32), {2, 4, 2, 64}},
+      {ropeKv("stories_qkv_interleaved_t5", 6, 6, 48, 288, 5, kInter, false),
+       {8, 4, 2, 48}},
+      {ropeKv("stories_qkv_halfsplit_t3", 6, 6, 48, 288, 3, kHalf, false),
+       {4, 4, 2, 48}},
+      // Llama-2-7B: dim 4096, 32 heads of 128, ffn 11008.
+      {plain("llama2_wo_t1", 4096, 4096, 1, E::StoreBf16), {1, 4, 2, 16}},
+      {plain("llama2_wo_t16", 4096, 4096, 16, E::StoreBf16), {16, 4, 2, 16}},
+      {plain("llama2_w13_swiglu_t4", 22016, 4096, 4, E::SwiGlu), {4, 4, 2, 32}},
+      {plain("llama2_w2_residual_t7", 4096, 11008, 7, E::ResidualAdd),
+       {8, 4, 2, 16}},
+      {ropeKv("llama2_qkv_halfsplit_t2", 32, 32, 128, 4096, 2, kHalf, false),
+       {2, 8, 2, 128}},
+      // Llama-3-8B: GQA 32/8, ffn 14336, vocab 128256, Llama 3 RoPE scaling.
+      {ropeKv("llama3_qkv_gqa_halfsplit_t4", 32, 8, 128, 4096, 4, kHalf, true),
+       {4, 8, 2, 128}},
+      {ropeKv("llama3_qkv_gqa_interleaved_t3", 32, 8, 128, 4096, 3, kInter,
+              true),
+       {4, 4, 2, 32}},
+      {plain("llama3_w2_residual_t1", 4096, 14336, 1, E::ResidualAdd),
+       {1, 4, 4, 16}},
+      {plain("llama3_logits_t1", 128256, 4096, 1, E::StoreF32), {1, 4, 2, 64}},
+      // Awkward: N off the tile, K off the warp step, T > MaxT (two passes).
+      {plain("odd_n1000_k520_t5_maxt2", 1000, 520, 5, E::StoreBf16),
+       {2, 4, 2, 16}},
+  };
+}
+
+class GemvTest : public ::testing::TestWithParam<GemvCase> {};
+
+TEST_P(GemvTest, MatchesReference) {
+  LLMC_REQUIRE_GPU();
+  const GemvCase &c = GetParam();
+  runProjectionCase(c.projection, [&](const ProjectionCase &p) {
+    return gemvLaunch(p, c.tiling);
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, GemvTest, ::testing::ValuesIn(gemvCases()),
+                         [](const ::testing::TestParamInfo<GemvCase> &info) {
+                           return info.param.projection.label;
+                         });
+
+} // namespace
+} // namespace llmc::gputest
