@@ -65,21 +65,7 @@ StatusOr<std::shared_ptr<const NvrtcLibrary>> NvrtcLibrary::load() {
   library->name = reinterpret_cast<decltype(&::name)>(dlsym(handle, #name));   \
   if (!library->name)                                                          \
     return Status::error(opened + " lacks " #name);
-  LLMC_NVRTC_ENTRY(nvrtcGetErrorString)
-  LLMC_NVRTC_ENTRY(nvrtcVersion)
-  LLMC_NVRTC_ENTRY(nvrtcGetNumSupportedArchs)
-  LLMC_NVRTC_ENTRY(nvrtcGetSupportedArchs)
-  LLMC_NVRTC_ENTRY(nvrtcCreateProgram)
-  LLMC_NVRTC_ENTRY(nvrtcDestroyProgram)
-  LLMC_NVRTC_ENTRY(nvrtcAddNameExpression)
-  LLMC_NVRTC_ENTRY(nvrtcCompileProgram)
-  LLMC_NVRTC_ENTRY(nvrtcGetProgramLogSize)
-  LLMC_NVRTC_ENTRY(nvrtcGetProgramLog)
-  LLMC_NVRTC_ENTRY(nvrtcGetPTXSize)
-  LLMC_NVRTC_ENTRY(nvrtcGetPTX)
-  LLMC_NVRTC_ENTRY(nvrtcGetCUBINSize)
-  LLMC_NVRTC_ENTRY(nvrtcGetCUBIN)
-  LLMC_NVRTC_ENTRY(nvrtcGetLoweredName)
+#include "compiler/Nvrtc/NvrtcEntryPoints.def"
 #undef LLMC_NVRTC_ENTRY
 
   library->path =

@@ -34,21 +34,7 @@ struct NvrtcLibrary {
   std::string toolkitIncludeDir;
 
 #define LLMC_NVRTC_ENTRY(name) decltype(&::name) name = nullptr;
-  LLMC_NVRTC_ENTRY(nvrtcGetErrorString)
-  LLMC_NVRTC_ENTRY(nvrtcVersion)
-  LLMC_NVRTC_ENTRY(nvrtcGetNumSupportedArchs)
-  LLMC_NVRTC_ENTRY(nvrtcGetSupportedArchs)
-  LLMC_NVRTC_ENTRY(nvrtcCreateProgram)
-  LLMC_NVRTC_ENTRY(nvrtcDestroyProgram)
-  LLMC_NVRTC_ENTRY(nvrtcAddNameExpression)
-  LLMC_NVRTC_ENTRY(nvrtcCompileProgram)
-  LLMC_NVRTC_ENTRY(nvrtcGetProgramLogSize)
-  LLMC_NVRTC_ENTRY(nvrtcGetProgramLog)
-  LLMC_NVRTC_ENTRY(nvrtcGetPTXSize)
-  LLMC_NVRTC_ENTRY(nvrtcGetPTX)
-  LLMC_NVRTC_ENTRY(nvrtcGetCUBINSize)
-  LLMC_NVRTC_ENTRY(nvrtcGetCUBIN)
-  LLMC_NVRTC_ENTRY(nvrtcGetLoweredName)
+#include "compiler/Nvrtc/NvrtcEntryPoints.def"
 #undef LLMC_NVRTC_ENTRY
 
   /// "nvrtcCompileProgram: NVRTC_ERROR_COMPILATION" style errors.
