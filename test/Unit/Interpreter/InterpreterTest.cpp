@@ -8,6 +8,8 @@
 #include "dialects/LLM/IR/LLMOps.h"
 #include "runtime/cpu/CpuModel.h"
 
+#include "test/Unit/Support/RelativeError.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -15,6 +17,7 @@
 #include <filesystem>
 
 using namespace llmc;
+using llmc::testing::relativeError;
 
 namespace {
 
@@ -31,16 +34,6 @@ ModelConfig tinyConfig() {
   c.vocabSize = 50;
   c.maxSeqLen = 32;
   return c;
-}
-
-/// Largest |a - b| over max |b|.
-double relativeError(const std::vector<float> &a, const std::vector<float> &b) {
-  double maxDiff = 0, maxRef = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    maxDiff = std::max(maxDiff, double(std::fabs(a[i] - b[i])));
-    maxRef = std::max(maxRef, double(std::fabs(b[i])));
-  }
-  return maxDiff / maxRef;
 }
 
 /// Runs a prompt then decode steps through both paths and compares the logits

@@ -25,6 +25,8 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 
+#include "test/Unit/Support/RelativeError.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -34,24 +36,13 @@
 #include <functional>
 
 using namespace llmc;
+using llmc::testing::relativeError;
 namespace llm = mlir::llm;
 
 namespace {
 
 constexpr int64_t kMaxSlots = 4;
 constexpr double kTolerance = 1e-5;
-
-/// Largest |a - b| over max |b|; infinity when the sizes differ.
-double relativeError(const std::vector<float> &a, const std::vector<float> &b) {
-  if (a.size() != b.size() || b.empty())
-    return INFINITY;
-  double maxDiff = 0, maxRef = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    maxDiff = std::max(maxDiff, double(std::fabs(a[i] - b[i])));
-    maxRef = std::max(maxRef, double(std::fabs(b[i])));
-  }
-  return maxDiff / maxRef;
-}
 
 /// What a module computed for a prompt and the decode steps after it.
 struct Trace {
