@@ -1,10 +1,13 @@
-// RmsNorm.cuh: RMSNorm, and the fused residual add + RMSNorm that opens every
-// transformer sub-block after the first.
+// RmsNorm.cuh: RMSNorm, the fused residual add + RMSNorm that opens every
+// transformer sub-block after the first, and the gathering RMSNorm that feeds
+// the logits projection of a prefill step.
 //
-//   RmsNorm:     out = x / sqrt(mean(x^2) + eps) * weight
-//   AddRmsNorm:  residual += x; out = RmsNorm(residual)
+//   RmsNorm:        out = x / sqrt(mean(x^2) + eps) * weight
+//   AddRmsNorm:     residual += x; out = RmsNorm(residual)
+//   RmsNormGather:  out[s] = RmsNorm(x[rowIndex[s]]), a zero row where
+//                   rowIndex[s] < 0
 //
-// One block per token row. The row stays in registers between the statistics
+// One block per output row. The row stays in registers between the statistics
 // pass and the scaling pass, so x (or the residual) is read from memory once.
 // Statistics are fp32. The fused variant normalizes the residual as stored,
 // i.e. after rounding to bf16, so it computes exactly what the unfused pair
@@ -34,6 +37,14 @@ template <int Dim, int Threads> struct RowSlice {
     return (threadIdx.x + v * Threads) * kBf16PerVector;
   }
 
+  /// Reads the Dim values of `row` (bf16, not written by this kernel).
+  __device__ void load(const bf16 *row) {
+#pragma unroll
+    for (int v = 0; v < kVectors; ++v)
+      if (owns(v))
+        unpackVector(loadVector(row + column(v)), values[v]);
+  }
+
   __device__ float sumOfSquares() const {
     float sum = 0.0f;
 #pragma unroll
@@ -60,6 +71,25 @@ template <int Dim, int Threads> struct RowSlice {
       storeVector(out + column(v), packVector(y));
     }
   }
+
+  /// out = values / sqrt(mean(values^2) + eps) * weight, rounded to bf16.
+  /// Every thread of the block must call it (a block reduction); `scratch`
+  /// is 32 shared floats.
+  __device__ void storeRmsNormalized(bf16 *out, const bf16 *weight, float eps,
+                                     float *scratch) const {
+    const float sum = blockReduceSum<Threads>(sumOfSquares(), scratch);
+    const float inverseRms = 1.0f / sqrtf(sum / Dim + eps);
+    storeNormalized(out, weight, inverseRms);
+  }
+
+  /// Writes Dim zeros (+0.0 in bf16) to `out`.
+  __device__ static void storeZeros(bf16 *out) {
+    const uint4 zeros = {0u, 0u, 0u, 0u};
+#pragma unroll
+    for (int v = 0; v < kVectors; ++v)
+      if (owns(v))
+        storeVector(out + column(v), zeros);
+  }
 };
 
 } // namespace detail
@@ -80,13 +110,42 @@ template <int Dim, int Threads> struct RmsNorm {
       return;
     const long long rowOffset = static_cast<long long>(t) * Dim;
     detail::RowSlice<Dim, Threads> row;
-#pragma unroll
-    for (int v = 0; v < row.kVectors; ++v)
-      if (row.owns(v))
-        unpackVector(loadVector(x + rowOffset + row.column(v)), row.values[v]);
-    float sum = blockReduceSum<Threads>(row.sumOfSquares(), scratch);
-    float inverseRms = 1.0f / sqrtf(sum / Dim + eps);
-    row.storeNormalized(out + rowOffset, weight, inverseRms);
+    row.load(x + rowOffset);
+    row.storeRmsNormalized(out + rowOffset, weight, eps, scratch);
+  }
+};
+
+/// RMSNorm of selected rows into a row-indexed output: the prefill step
+/// normalizes only each sequence's last token, into the row of its slot,
+/// before the logits projection (which then runs over slots, not tokens).
+///   x        bf16 [T, Dim]
+///   rowIndex int32 [numRows]: the row of x that out row s normalizes, each
+///            < T; negative: out row s is zeros. Repeats are allowed.
+///   weight   bf16 [Dim]
+///   out      bf16 [numRows, Dim] (may not alias x)
+/// Launch: grid (numRows), block (Threads), no dynamic shared memory. A row's
+/// values are bit-identical to RmsNorm's output for the same x row.
+template <int Dim, int Threads> struct RmsNormGather {
+  static constexpr int kThreads = Threads;
+
+  __device__ static void run(const bf16 *x, const int *rowIndex,
+                             const bf16 *weight, bf16 *out, float eps,
+                             int numRows) {
+    __shared__ float scratch[32];
+    const int s = blockIdx.x;
+    if (s >= numRows)
+      return;
+    const int t = rowIndex[s];
+    bf16 *outRow = out + static_cast<long long>(s) * Dim;
+    using Row = detail::RowSlice<Dim, Threads>;
+    // The whole block takes the same branch: no thread skips the reduction.
+    if (t < 0) {
+      Row::storeZeros(outRow);
+      return;
+    }
+    Row row;
+    row.load(x + static_cast<long long>(t) * Dim);
+    row.storeRmsNormalized(outRow, weight, eps, scratch);
   }
 };
 
@@ -122,9 +181,7 @@ template <int Dim, int Threads> struct AddRmsNorm {
       // Normalize what was stored (see the file comment).
       unpackVector(stored, row.values[v]);
     }
-    float sum = blockReduceSum<Threads>(row.sumOfSquares(), scratch);
-    float inverseRms = 1.0f / sqrtf(sum / Dim + eps);
-    row.storeNormalized(out + rowOffset, weight, inverseRms);
+    row.storeRmsNormalized(out + rowOffset, weight, eps, scratch);
   }
 };
 

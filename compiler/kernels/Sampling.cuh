@@ -488,9 +488,12 @@ __device__ int sampleRow(const float *row, float temperature, int topK,
 
 } // namespace sampling
 
-/// Samples one token per active slot from logits fp32 [slots, Vocab] with the
-/// slot's temperature, top-k, top-p and seed, at counter step positions[s] + 1,
-/// and writes it to sampled[s] (int32 [slots]); inactive slots are skipped.
+/// Samples one token per selected slot from logits fp32 [slots, Vocab] with
+/// the slot's temperature, top-k, top-p and seed, at counter step
+/// positions[s] + 1, and writes it to sampled[s] (int32 [slots]).
+///   slotMask int32 [slots] or null: null samples every active slot, else
+///            only the active slots with slotMask[s] >= 0 (slotIsSelected);
+///            the other slots' sampled entries are not written.
 /// Launch: grid (numSlots), block (Threads), no dynamic shared memory. The
 /// wrapper should declare __launch_bounds__(kThreads, kMinBlocksPerSm): with
 /// the thread count alone ptxas trades registers for occupancy and spills,
@@ -502,10 +505,10 @@ template <int Vocab, int Threads> struct SamplingKernel {
   static constexpr int kMinBlocksPerSm = 1;
 
   __device__ static void run(const float *logits, const SlotState &state,
-                             int *sampled) {
+                             const int *slotMask, int *sampled) {
     __shared__ sampling::SamplerShared<Threads> shared;
     const int slot = blockIdx.x;
-    if (slot >= state.numSlots || !slotIsActive(state, slot))
+    if (slot >= state.numSlots || !slotIsSelected(state, slotMask, slot))
       return;
     const float *row = logits + static_cast<long long>(slot) * Vocab;
     const int token = sampling::sampleRow<Vocab, Threads>(

@@ -13,14 +13,22 @@
 //   positions[s] that token's position: the next step writes k/v there and
 //                attends to positions 0 ..= positions[s]
 // The sampler draws with counter step = positions[s] + 1 (the new token's
-// position), the same counter the CPU generator uses. After a prompt's last
-// chunk the host sets positions[s] = prompt length - 1, so the sample and
-// update that follow a prefill are the decode ones.
+// position), the same counter the CPU generator uses. The prefill step that
+// runs a prompt's last chunk samples and updates that slot itself (see "Slot
+// mask"); positions[s] = prompt length - 1 by then (the host sets it), so that
+// sample and update are the decode ones.
 //
 // Masking. A finished slot (finished[s] != 0) is skipped by every kernel: the
 // update kernel also sets its position to -1, which the RoPE/KV-write and
 // attention kernels already treat as "no sequence". A step the host launched
 // before it saw the finish (the one-step overshoot) therefore writes nothing.
+//
+// Slot mask. The sampler and the update kernel also take `slotMask` (int32
+// [S], may be null). Null: every active slot is processed (a decode step).
+// Otherwise only the active slots with slotMask[s] >= 0: a prefill step passes
+// its logit_rows (the token row of each slot whose prompt ended in this step,
+// -1 for the others), so slots still mid-prompt and slots that are decoding
+// are neither sampled nor advanced, and their ring entries stay unwritten.
 #pragma once
 
 #include "Common.cuh"
@@ -74,6 +82,13 @@ __device__ __forceinline__ bool slotIsActive(const SlotState &state, int s) {
   return state.finished[s] == kRunning && state.positions[s] >= 0;
 }
 
+/// True when slot s is processed by a sampler or update launch given
+/// `slotMask` (null: every active slot; else active and slotMask[s] >= 0).
+__device__ __forceinline__ bool slotIsSelected(const SlotState &state,
+                                               const int *slotMask, int s) {
+  return slotIsActive(state, s) && (slotMask == nullptr || slotMask[s] >= 0);
+}
+
 /// The sampling counter of slot s at this step: the new token's position.
 __device__ __forceinline__ unsigned long long
 slotSamplingStep(const SlotState &state, int s) {
@@ -110,9 +125,10 @@ __device__ __forceinline__ int slotAppendToken(const SlotState &state, int s,
 }
 
 /// The slot update at the end of a decode (or final prefill chunk) step:
-/// appends sampled[s] to every active slot, detects stops, and writes
-/// {token, reason} to ring row (*stepCounter % ringRows), then advances
-/// *stepCounter. Inactive slots are not touched.
+/// appends sampled[s] to every selected slot (slotIsSelected), detects stops,
+/// and writes {token, reason} to ring row (*stepCounter % ringRows), then
+/// advances *stepCounter. Other slots and their ring entries are not touched.
+///   slotMask    int32 [S] or null (see "Slot mask" above)
 ///   sampled     int32 [S] (the sampler's output)
 ///   ring        [ringRows, S] entries in pinned host memory (device-mapped)
 ///   stepCounter one device word, advanced once per launch
@@ -122,14 +138,14 @@ __device__ __forceinline__ int slotAppendToken(const SlotState &state, int s,
 template <int Threads> struct SlotUpdateKernel {
   static constexpr int kThreads = Threads;
 
-  __device__ static void run(const SlotState &state, const int *sampled,
-                             TokenRingEntry *ring, int ringRows,
-                             unsigned *stepCounter) {
+  __device__ static void run(const SlotState &state, const int *slotMask,
+                             const int *sampled, TokenRingEntry *ring,
+                             int ringRows, unsigned *stepCounter) {
     const unsigned row = *stepCounter % static_cast<unsigned>(ringRows);
     TokenRingEntry *entries =
         ring + static_cast<long long>(row) * state.numSlots;
     for (int s = threadIdx.x; s < state.numSlots; s += Threads) {
-      if (!slotIsActive(state, s))
+      if (!slotIsSelected(state, slotMask, s))
         continue;
       const int token = sampled[s];
       TokenRingEntry entry;

@@ -1,14 +1,19 @@
-// Embedding gather (Embed.cuh), RMSNorm and the fused residual add + RMSNorm
-// (RmsNorm.cuh) against the CPU reference.
+// Embedding gather (Embed.cuh), RMSNorm, the fused residual add + RMSNorm and
+// the gathering RMSNorm of selected rows (RmsNorm.cuh) against the CPU
+// reference.
 //
 // Tolerances: the gather and the residual add are exact (a bf16 copy; one
-// fp32 add rounded to bf16 the same way on both sides). The normalized output
+// fp32 add rounded to bf16 the same way on both sides). The gathering RMSNorm
+// must equal RmsNorm's output for the same row bit for bit (same code), and
+// write exact zeros for negative indices. The normalized output
 // is rounded to bf16 once: rtol 2^-7 (one bf16 ulp, since fp32 statistics
 // differ from the reference's double sum in the last bits and may flip a
 // rounding) and atol 1e-6 (no cancellation: each output is a product).
 #include "test/GPU/KernelHarness.h"
 
 #include "runtime/reference/ReferenceOps.h"
+
+#include <algorithm>
 
 namespace llmc::gputest {
 namespace {
@@ -103,6 +108,16 @@ std::string normSource(const NormCase &c) {
          "  AddRmsNorm<" +
          shape +
          ">::run(residual, x, w, out, eps, T);\n"
+         "}\n"
+         "extern \"C\" __global__ void __launch_bounds__(" +
+         s(c.threads) +
+         ")\n"
+         "rmsNormGatherKernel(const bf16 *x, const int *rowIndex,\n"
+         "                    const bf16 *w, bf16 *out, float eps, int rows) "
+         "{\n"
+         "  RmsNormGather<" +
+         shape +
+         ">::run(x, rowIndex, w, out, eps, rows);\n"
          "}\n";
 }
 
@@ -165,6 +180,69 @@ TEST_P(RmsNormTest, FusedResidualAddNormMatchesAddThenNorm) {
                expected.data());
   EXPECT_TRUE(matchesReference(actual, expected, kNormRtol, kNormAtol,
                                "add+rmsnorm dim " + std::to_string(c.dim)));
+}
+
+/// The gather's row indices for `tokens` rows of x: more output rows than x
+/// rows, every fourth one -1, the others cycling through x so that rows
+/// repeat, and the last output row taking x's last row.
+std::vector<int32_t> gatherRowIndex(int tokens) {
+  const int rows = 2 * tokens + 3;
+  std::vector<int32_t> rowIndex(std::size_t(rows), 0);
+  for (int s = 0; s < rows; ++s)
+    rowIndex[std::size_t(s)] = s % 4 == 1 ? -1 : (5 * s + 2) % tokens;
+  rowIndex.back() = tokens - 1;
+  return rowIndex;
+}
+
+TEST_P(RmsNormTest, GatherNormalizesIndexedRowsAndZeroesNegativeOnes) {
+  LLMC_REQUIRE_GPU();
+  const GpuContext &gpu = *GpuContext::get();
+  const NormCase c = GetParam();
+  LLMC_GPU_ASSIGN(KernelModule module, gpu.compile(normSource(c), "norm.cu"));
+  const std::vector<int32_t> rowIndex = gatherRowIndex(c.tokens);
+  const int rows = int(rowIndex.size());
+  const std::size_t n = std::size_t(c.tokens) * c.dim;
+  std::vector<float> x =
+      roundedToBf16(randomUniform(n, c.dim + 5, -2.0f, 2.0f));
+  std::vector<float> w =
+      roundedToBf16(randomUniform(c.dim, c.dim + 6, 0.5f, 1.5f));
+  LLMC_GPU_ASSIGN(auto xDevice, gpu.uploadBf16(x));
+  LLMC_GPU_ASSIGN(auto wDevice, gpu.uploadBf16(w));
+  LLMC_GPU_ASSIGN(auto rowIndexDevice, gpu.upload(rowIndex));
+  LLMC_GPU_ASSIGN(auto gathered,
+                  gpu.allocate<uint16_t>(std::size_t(rows) * c.dim));
+  LLMC_GPU_ASSIGN(auto normalized, gpu.allocate<uint16_t>(n));
+  LLMC_GPU_CHECK(gathered.fill(0xFF));
+  LLMC_GPU_CHECK(normalized.fill(0xFF));
+  LLMC_GPU_CHECK(module.launch("rmsNormGatherKernel", {unsigned(rows)},
+                               {unsigned(c.threads)}, 0, xDevice.pointer(),
+                               rowIndexDevice.pointer(), wDevice.pointer(),
+                               gathered.pointer(), c.eps, rows));
+  LLMC_GPU_CHECK(module.launch("rmsNormKernel", {unsigned(c.tokens)},
+                               {unsigned(c.threads)}, 0, xDevice.pointer(),
+                               wDevice.pointer(), normalized.pointer(), c.eps,
+                               c.tokens));
+  LLMC_GPU_ASSIGN(std::vector<float> actual, downloadBf16(gathered));
+  LLMC_GPU_ASSIGN(std::vector<float> allRows, downloadBf16(normalized));
+
+  std::vector<float> reference(n);
+  ref::rmsNorm(x.data(), w.data(), c.tokens, c.dim, c.eps, reference.data());
+  // Row s of each expectation: x row rowIndex[s] normalized, or zeros.
+  std::vector<float> expected(std::size_t(rows) * c.dim, 0.0f);
+  std::vector<float> sameAsRmsNorm(std::size_t(rows) * c.dim, 0.0f);
+  for (int s = 0; s < rows; ++s) {
+    const int32_t t = rowIndex[std::size_t(s)];
+    if (t < 0)
+      continue;
+    const std::size_t from = std::size_t(t) * c.dim;
+    const std::size_t to = std::size_t(s) * c.dim;
+    std::copy_n(reference.begin() + from, c.dim, expected.begin() + to);
+    std::copy_n(allRows.begin() + from, c.dim, sameAsRmsNorm.begin() + to);
+  }
+  const std::string what = "rmsnorm gather dim " + std::to_string(c.dim);
+  EXPECT_TRUE(matchesReference(actual, expected, kNormRtol, kNormAtol, what));
+  EXPECT_TRUE(matchesReference(actual, sameAsRmsNorm, 0, 0,
+                               what + " vs rmsnorm kernel"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, RmsNormTest,

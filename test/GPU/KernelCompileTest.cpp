@@ -1,5 +1,6 @@
-// The main instantiations of the dense kernels compile through NVRTC for every
-// target the compiler emits (sm_80, sm_90, sm_90a) without register spills.
+// The main instantiations of the dense kernels, the sampler and the slot update
+// compile through NVRTC for every target the compiler emits (sm_80, sm_90,
+// sm_90a) without register spills.
 // Needs NVRTC but no GPU, so it runs wherever the toolkit is installed; the
 // ptxas resource lines are printed for the record.
 #include "test/GPU/KernelHarness.h"
@@ -17,6 +18,8 @@ const char *kInstantiations = R"(
 #include "Gemv.cuh"
 #include "RmsNorm.cuh"
 #include "Rope.cuh"
+#include "Sampling.cuh"
+#include "SlotState.cuh"
 using namespace llmc::kernels;
 
 #define WRAP_PROJECTION(NAME, KERNEL, EPI)                                     \
@@ -76,6 +79,16 @@ extern "C" __global__ void __launch_bounds__(256)
                      float eps, int T) {
   AddRmsNorm<4096, 256>::run(r, x, w, out, eps, T);
 }
+extern "C" __global__ void __launch_bounds__(256)
+    rmsnorm_gather_4096(const bf16 *x, const int *rowIndex, const bf16 *w,
+                        bf16 *out, float eps, int rows) {
+  RmsNormGather<4096, 256>::run(x, rowIndex, w, out, eps, rows);
+}
+extern "C" __global__ void __launch_bounds__(64)
+    rmsnorm_gather_288(const bf16 *x, const int *rowIndex, const bf16 *w,
+                       bf16 *out, float eps, int rows) {
+  RmsNormGather<288, 64>::run(x, rowIndex, w, out, eps, rows);
+}
 extern "C" __global__ void __launch_bounds__(128)
     rope_kv_write_llama3(const bf16 *qkv, RopeKvParams p, int T) {
   RopeKvWriteKernel<32, 8, 128, 16, RopeLayout::HalfSplit, 128>::run(qkv, p,
@@ -84,6 +97,20 @@ extern "C" __global__ void __launch_bounds__(128)
 extern "C" __global__ void __launch_bounds__(128)
     rope_in_place_llama2(bf16 *x, const int *pos, const float *f, int T) {
   RopeInPlaceKernel<32, 128, RopeLayout::Interleaved, 128>::run(x, pos, f, T);
+}
+
+using Sampler = SamplingKernel<128256, 512>;
+extern "C" __global__ void
+    __launch_bounds__(Sampler::kThreads, Sampler::kMinBlocksPerSm)
+    sample_128256(const float *logits, SlotState state, const int *slotMask,
+                  int *sampled) {
+  Sampler::run(logits, state, slotMask, sampled);
+}
+extern "C" __global__ void __launch_bounds__(128)
+    slot_update(SlotState state, const int *slotMask, const int *sampled,
+                TokenRingEntry *ring, int rows, unsigned *stepCounter) {
+  SlotUpdateKernel<128>::run(state, slotMask, sampled, ring, rows,
+                             stepCounter);
 }
 )";
 
@@ -98,7 +125,7 @@ TEST_P(KernelCompileTest, MainInstantiationsCompileWithoutSpills) {
     GTEST_SKIP() << compiled.status().message();
   ASSERT_TRUE(compiled.isOk()) << compiled.status().message();
   std::printf("%s", resourceReport(*compiled).c_str());
-  EXPECT_EQ(compiled->kernels.size(), 16u) << compiled->log;
+  EXPECT_EQ(compiled->kernels.size(), 20u) << compiled->log;
   for (const nvrtc::KernelResources &k : compiled->kernels) {
     EXPECT_EQ(k.spillStoreBytes, 0) << k.name << " spills on " << arch;
     EXPECT_EQ(k.spillLoadBytes, 0) << k.name << " spills on " << arch;

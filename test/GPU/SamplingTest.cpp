@@ -4,8 +4,11 @@
 // tied maxima, temperature alone, top-k (k = 1, ties at the k-th logit, k past
 // the vocabulary), top-p (tiny and near-1 thresholds, ties at the cut), both
 // combined, on Llama-2 (32000) and Llama-3 (128256) vocabularies and one
-// smaller than the block; plus the bit-exact counter-based uniform and the
-// skipping of finished and idle slots.
+// smaller than the block; plus the bit-exact counter-based uniform, the
+// skipping of finished and idle slots, and the slot mask of a prefill step
+// (only active slots with slotMask[s] >= 0 are sampled). That the sampler
+// compiles without spills is checked with the other kernels in
+// KernelCompileTest.
 //
 // Tolerance: none. Tokens must be equal. The sampler's sums run in another
 // order than the reference's, so a draw may differ where the reference's own
@@ -38,8 +41,9 @@ std::string samplerSource(int vocab, int threads) {
          ">;\n"
          "extern \"C\" __global__ void\n"
          "__launch_bounds__(Kernel::kThreads, Kernel::kMinBlocksPerSm)\n"
-         "sample(const float *logits, SlotState state, int *sampled) {\n"
-         "  Kernel::run(logits, state, sampled);\n"
+         "sample(const float *logits, SlotState state, const int *slotMask,\n"
+         "       int *sampled) {\n"
+         "  Kernel::run(logits, state, slotMask, sampled);\n"
          "}\n"
          "extern \"C\" __global__ void uniforms(const unsigned long long "
          "*seeds,"
@@ -100,11 +104,13 @@ struct SamplingRun {
   int vocab, threads;
   HostSlots slots;
   std::vector<float> logits; ///< [slots, vocab]
+  /// [slots] slot mask; empty: the kernel gets null (every active slot).
+  std::vector<int32_t> slotMask;
 };
 
-/// Launches the sampler on `run` and compares every active slot's token with
-/// the reference; inactive slots must keep kUnwritten. Returns the number of
-/// active slots checked.
+/// Launches the sampler on `run` and compares every selected slot's token
+/// (active, and not masked out) with the reference; the other slots must keep
+/// kUnwritten. Returns the number of selected slots checked.
 int checkSampling(const GpuContext &gpu, const KernelModule &module,
                   const SamplingRun &run) {
   const int n = run.slots.size();
@@ -112,14 +118,16 @@ int checkSampling(const GpuContext &gpu, const KernelModule &module,
   EXPECT_TRUE(device.isOk()) << device.status().message();
   auto logits = gpu.upload(run.logits);
   auto sampled = gpu.upload(std::vector<int32_t>(std::size_t(n), kUnwritten));
-  if (!device.isOk() || !logits.isOk() || !sampled.isOk()) {
+  auto mask = gpu.upload(run.slotMask);
+  if (!device.isOk() || !logits.isOk() || !sampled.isOk() || !mask.isOk()) {
     ADD_FAILURE() << "upload failed";
     return 0;
   }
+  const CUdeviceptr maskPointer = run.slotMask.empty() ? 0 : mask->pointer();
   const auto started = std::chrono::steady_clock::now();
-  Status launched =
-      module.launch("sample", {unsigned(n)}, {unsigned(run.threads)}, 0,
-                    logits->pointer(), device->arg(), sampled->pointer());
+  Status launched = module.launch(
+      "sample", {unsigned(n)}, {unsigned(run.threads)}, 0, logits->pointer(),
+      device->arg(), maskPointer, sampled->pointer());
   std::printf("sampler vocab %d, %d slots: launch + sync %.3f ms (sanity "
               "only)\n",
               run.vocab, n,
@@ -136,9 +144,12 @@ int checkSampling(const GpuContext &gpu, const KernelModule &module,
   for (int s = 0; s < n; ++s) {
     const bool active = run.slots.finished[std::size_t(s)] == kTestRunning &&
                         run.slots.positions[std::size_t(s)] >= 0;
-    if (!active) {
+    const bool selected =
+        run.slotMask.empty() || run.slotMask[std::size_t(s)] >= 0;
+    if (!active || !selected) {
       EXPECT_EQ((*tokens)[std::size_t(s)], kUnwritten)
-          << "inactive slot " << s << " was sampled";
+          << (active ? "masked-out" : "inactive") << " slot " << s
+          << " was sampled";
       continue;
     }
     ref::SamplingParams params;
@@ -174,7 +185,7 @@ TEST_P(SamplingTest, GreedyIsArgmaxWithLowestIdOnTies) {
       KernelModule module,
       gpu.compile(samplerSource(c.vocab, c.threads), c.name + "_sampler.cu"));
   std::mt19937_64 rng(3);
-  SamplingRun run{c.vocab, c.threads, {}, {}};
+  SamplingRun run{c.vocab, c.threads, {}, {}, {}};
   for (int s = 0; s < 12; ++s) {
     std::vector<float> row = makeRow(RowKind(s % kRowKinds), c.vocab, rng);
     if (s % 3 == 1) { // two tied maxima, the higher id first in memory order
@@ -207,7 +218,7 @@ TEST_P(SamplingTest, SeededDrawsEqualTheReferenceWithTopKAndTopP) {
   std::uniform_int_distribution<int> anyPosition(0, 8000);
   int checked = 0;
   for (int round = 0; round < 3; ++round) {
-    SamplingRun run{c.vocab, c.threads, {}, {}};
+    SamplingRun run{c.vocab, c.threads, {}, {}, {}};
     for (int s = 0; s < 40; ++s) {
       const int i = round * 40 + s;
       std::vector<float> row = makeRow(RowKind(i % kRowKinds), c.vocab, rng);
@@ -238,7 +249,7 @@ TEST_P(SamplingTest, SameSeedAndStepDrawTheSameTokenAcrossSlots) {
   // reference's sequence of uniforms exactly.
   std::mt19937_64 rng(99);
   std::vector<float> row = makeRow(RowKind::Spread, c.vocab, rng);
-  SamplingRun run{c.vocab, c.threads, {}, {}};
+  SamplingRun run{c.vocab, c.threads, {}, {}, {}};
   for (int s = 0; s < 24; ++s) {
     run.logits.insert(run.logits.end(), row.begin(), row.end());
     const int slot = run.slots.add(1, s < 12 ? s : s - 12);
@@ -247,6 +258,47 @@ TEST_P(SamplingTest, SameSeedAndStepDrawTheSameTokenAcrossSlots) {
     run.slots.seeds[std::size_t(slot)] = 424242;
   }
   EXPECT_EQ(checkSampling(gpu, module, run), 24);
+}
+
+TEST_P(SamplingTest, SlotMaskSamplesOnlySelectedActiveSlots) {
+  LLMC_REQUIRE_GPU();
+  const GpuContext &gpu = *GpuContext::get();
+  const SamplingCase &c = GetParam();
+  LLMC_GPU_ASSIGN(
+      KernelModule module,
+      gpu.compile(samplerSource(c.vocab, c.threads), c.name + "_sampler.cu"));
+  // A prefill step's mask is its logit_rows: a token row (>= 0) for each slot
+  // whose prompt ended in the step, -1 for the others.
+  std::mt19937_64 rng(uint64_t(c.vocab) + 17);
+  SamplingRun run{c.vocab, c.threads, {}, {}, {}};
+  int expectedChecked = 0;
+  for (int s = 0; s < 16; ++s) {
+    std::vector<float> row = makeRow(RowKind(s % kRowKinds), c.vocab, rng);
+    run.logits.insert(run.logits.end(), row.begin(), row.end());
+    const int slot = run.slots.add(1, 100 + 13 * s);
+    if (s % 2 == 0) { // seeded draws on every other slot, greedy between
+      run.slots.temperatures[std::size_t(slot)] = 0.9f;
+      run.slots.topKs[std::size_t(slot)] = 40;
+      // 40 exactly tied tokens can fill the top-k: 0.93 * 40 is no integer,
+      // so the top-p cut never falls exactly on a token (file comment).
+      run.slots.topPs[std::size_t(slot)] = 0.93f;
+      run.slots.seeds[std::size_t(slot)] = rng();
+    }
+    const bool maskedOut = s % 3 == 0;
+    run.slotMask.push_back(maskedOut ? -1 : 3 * s);
+    // Slot 4 is finished and slot 8 idle, both with a mask entry >= 0: the
+    // mask selects among the active slots, it never revives one.
+    if (s == 4)
+      run.slots.finished[std::size_t(slot)] = kTestMaxTokens;
+    if (s == 8) {
+      run.slots.positions[std::size_t(slot)] = -1;
+      run.slots.finished[std::size_t(slot)] = kTestIdle;
+    }
+    if (!maskedOut && s != 4 && s != 8)
+      ++expectedChecked;
+  }
+  ASSERT_EQ(expectedChecked, 8);
+  EXPECT_EQ(checkSampling(gpu, module, run), expectedChecked);
 }
 
 TEST_P(SamplingTest, UniformFromCounterIsBitExact) {
@@ -283,22 +335,6 @@ INSTANTIATE_TEST_SUITE_P(
                       SamplingCase{"llama3_128256", 128256, 512},
                       SamplingCase{"small_300", 300, 512}),
     [](const auto &info) { return info.param.name; });
-
-TEST(SamplingCompile, CompilesWithoutSpills) {
-  for (const char *arch : {"sm_80", "sm_90"}) {
-    StatusOr<CompiledSource> compiled =
-        compileForArch(samplerSource(128256, 512), "sampler.cu", arch);
-    if (!compiled.isOk() && compiled.status().message().find(
-                                "NVRTC is not available") != std::string::npos)
-      GTEST_SKIP() << compiled.status().message();
-    ASSERT_TRUE(compiled.isOk()) << compiled.status().message();
-    std::printf("%s", resourceReport(*compiled).c_str());
-    for (const nvrtc::KernelResources &k : compiled->kernels) {
-      EXPECT_EQ(k.spillStoreBytes, 0) << k.name << " spills on " << arch;
-      EXPECT_EQ(k.spillLoadBytes, 0) << k.name << " spills on " << arch;
-    }
-  }
-}
 
 } // namespace
 } // namespace llmc::gputest

@@ -2,7 +2,8 @@
 // advancing the position, the stop conditions in the CPU generator's order
 // (stop token, max tokens, context end), the host-visible token ring in pinned
 // memory, and masking: finished and idle slots are never written again, so the
-// step the host launches before it sees a finish does nothing.
+// step the host launches before it sees a finish does nothing; with a slot mask
+// (a prefill step's logit_rows) only the active slots it selects advance.
 #include "test/GPU/SlotStateTestSupport.h"
 
 #include "runtime/cuda/PinnedBuffer.h"
@@ -17,13 +18,16 @@ const char *kUpdateSource = R"(
 using namespace llmc::kernels;
 using Kernel = SlotUpdateKernel<128>;
 extern "C" __global__ void __launch_bounds__(Kernel::kThreads)
-update(SlotState state, const int *sampled, TokenRingEntry *ring, int rows,
-       unsigned *stepCounter) {
-  Kernel::run(state, sampled, ring, rows, stepCounter);
+update(SlotState state, const int *slotMask, const int *sampled,
+       TokenRingEntry *ring, int rows, unsigned *stepCounter) {
+  Kernel::run(state, slotMask, sampled, ring, rows, stepCounter);
 }
 )";
 
 constexpr int kRingRows = 3;
+
+/// The slot mask argument of a decode step: null, every active slot.
+constexpr CUdeviceptr kNoSlotMask = 0;
 
 /// A pinned ring of kRingRows x slots entries, every token -1 (consumed).
 struct PinnedRing {
@@ -90,8 +94,8 @@ TEST(SlotUpdate, AppendsTokensDetectsStopsAndPublishesToTheRing) {
   LLMC_GPU_ASSIGN(PinnedRing ring, makeRing(gpu, h.size()));
 
   LLMC_GPU_CHECK(module.launch("update", {1}, {128}, 0, device.arg(),
-                               sampledDevice.pointer(), ring.device(),
-                               kRingRows, counter.pointer()));
+                               kNoSlotMask, sampledDevice.pointer(),
+                               ring.device(), kRingRows, counter.pointer()));
   LLMC_GPU_ASSIGN(HostSlots after, device.download(h));
   LLMC_GPU_ASSIGN(std::vector<uint32_t> steps, counter.download());
   EXPECT_EQ(steps[0], 5u);
@@ -151,8 +155,8 @@ TEST(SlotUpdate, OvershootStepAfterAFinishWritesNothing) {
   for (const std::vector<int32_t> &tokens : steps) {
     LLMC_GPU_ASSIGN(auto sampled, gpu.upload(tokens));
     LLMC_GPU_CHECK(module.launch("update", {1}, {128}, 0, device.arg(),
-                                 sampled.pointer(), ring.device(), kRingRows,
-                                 counter.pointer()));
+                                 kNoSlotMask, sampled.pointer(), ring.device(),
+                                 kRingRows, counter.pointer()));
   }
   LLMC_GPU_ASSIGN(HostSlots after, device.download(h));
   EXPECT_EQ(after.finished[stopper], kTestStopToken);
@@ -169,6 +173,83 @@ TEST(SlotUpdate, OvershootStepAfterAFinishWritesNothing) {
   EXPECT_EQ(after.generated[runner], 3);
   for (int r = 0; r < 3; ++r)
     EXPECT_EQ(ring.at(r, runner).token, 100 + r);
+}
+
+TEST(SlotUpdate, SlotMaskAdvancesOnlySelectedActiveSlots) {
+  LLMC_REQUIRE_GPU();
+  const GpuContext &gpu = *GpuContext::get();
+  LLMC_GPU_ASSIGN(KernelModule module, gpu.compile(kUpdateSource, "update.cu"));
+
+  // The update of a prefill step: the mask is the step's logit_rows, a token
+  // row for each slot whose prompt ended in it, -1 for the others. Only the
+  // active slots with a row advance.
+  HostSlots h;
+  std::vector<int32_t> mask;
+  const int ended = h.add(11, 9); // prompt of 10 tokens ended: advances
+  mask.push_back(4);
+  const int decoding = h.add(12, 40); // active, not in this step
+  h.generated[decoding] = 3;
+  mask.push_back(-1);
+  const int endedOnEos = h.add(13, 20); // prompt ended, samples EOS
+  h.eosIds[endedOnEos] = 2;
+  mask.push_back(0);
+  const int midPrompt = h.add(14, 30); // active position, prompt not done
+  mask.push_back(-1);
+  const int done = h.add(15, -1); // finished earlier: a row never revives it
+  h.finished[done] = kTestStopToken;
+  mask.push_back(7);
+  const int idle = h.add(16, -1); // no request
+  h.finished[idle] = kTestIdle;
+  mask.push_back(2);
+  const int endedAtMax = h.add(17, 5); // one new token allowed
+  h.maxNewTokens[endedAtMax] = 1;
+  mask.push_back(9);
+  const std::vector<int32_t> sampled = {50, 51, 2, 53, 54, 55, 56};
+
+  LLMC_GPU_ASSIGN(DeviceSlots device, uploadSlots(gpu, h));
+  LLMC_GPU_ASSIGN(auto maskDevice, gpu.upload(mask));
+  LLMC_GPU_ASSIGN(auto sampledDevice, gpu.upload(sampled));
+  LLMC_GPU_ASSIGN(auto counter, gpu.upload(std::vector<uint32_t>{7}));
+  LLMC_GPU_ASSIGN(PinnedRing ring, makeRing(gpu, h.size()));
+  LLMC_GPU_CHECK(module.launch("update", {1}, {128}, 0, device.arg(),
+                               maskDevice.pointer(), sampledDevice.pointer(),
+                               ring.device(), kRingRows, counter.pointer()));
+  LLMC_GPU_ASSIGN(HostSlots after, device.download(h));
+  LLMC_GPU_ASSIGN(std::vector<uint32_t> steps, counter.download());
+  EXPECT_EQ(steps[0], 8u);
+
+  struct Expect {
+    int slot, reason, position, generated, token;
+  };
+  const Expect expects[] = {
+      {ended, kTestRunning, 10, 1, 50},
+      {endedOnEos, kTestStopToken, -1, 1, 2},
+      {endedAtMax, kTestMaxTokens, -1, 1, 56},
+  };
+  const int row = 7 % kRingRows;
+  for (const Expect &e : expects) {
+    SCOPED_TRACE("selected slot " + std::to_string(e.slot));
+    EXPECT_EQ(after.finished[e.slot], e.reason);
+    EXPECT_EQ(after.positions[e.slot], e.position);
+    EXPECT_EQ(after.generated[e.slot], e.generated);
+    EXPECT_EQ(after.tokens[e.slot], e.token);
+    EXPECT_EQ(ring.at(row, e.slot).token, e.token);
+    EXPECT_EQ(ring.at(row, e.slot).finishReason, e.reason);
+    for (int r = 0; r < kRingRows; ++r) {
+      if (r != row) {
+        EXPECT_EQ(ring.at(r, e.slot).token, -1) << "ring row " << r;
+      }
+    }
+  }
+  for (int s : {decoding, midPrompt, done, idle}) {
+    SCOPED_TRACE("unselected slot " + std::to_string(s));
+    EXPECT_EQ(after.finished[s], h.finished[s]);
+    EXPECT_EQ(after.positions[s], h.positions[s]);
+    EXPECT_EQ(after.generated[s], h.generated[s]);
+    EXPECT_EQ(after.tokens[s], h.tokens[s]);
+    for (int r = 0; r < kRingRows; ++r)
+      EXPECT_EQ(ring.at(r, s).token, -1) << "ring row " << r;
+  }
 }
 
 } // namespace
