@@ -6,6 +6,10 @@
 // weights, epilogues folded into their GEMMs, and one function per phase.
 // Each pass keeps the logits the CPU interpreter computes unchanged (checked
 // by PassNumericsTests); buildFusionPipeline (Pipelines.h) runs them in order.
+// Then the kernel passes lower the fused graph to the kernel dialect: one
+// kernel.launch per launched kernel (llm-outline-kernels), with every
+// activation placed in one arena per phase (llm-plan-memory);
+// buildKernelPipeline runs all of them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -169,6 +173,125 @@ def SpecializePhasePass : Pass<"llm-specialize-phase", "::mlir::ModuleOp"> {
     Option<"maxSlots", "max-slots", "int64_t", /*default=*/"8",
            "Rows of a decode step: the engine's static slot count">
   ];
+}
+
+def OutlineKernelsPass : Pass<"llm-outline-kernels", "::mlir::ModuleOp"> {
+  let summary = "rewrites @prefill and @decode into kernel launches, adds @sample";
+  let description = [{
+    Replaces every op of `@prefill` and `@decode` (the output of the fusion
+    pipeline) by the `kernel.launch` ops that execute it, one per launched
+    kernel, choosing template, tile, grid, block, shared memory and cost
+    with passes/KernelSelection.h:
+
+    | llm op | prefill | decode |
+    | --- | --- | --- |
+    | `llm.embed` | `Embed` | `Embed` |
+    | `llm.rms_norm` | `RmsNorm` | `RmsNorm` |
+    | `llm.add_rms_norm` | `AddRmsNorm` (residual in place) | same |
+    | `llm.linear`, `llm.linear_add`, `llm.gate_up_swiglu`, `llm.qkv_rope_cache` | `GemmMma` + epilogue | `Gemv` + epilogue (`GemmMma` beyond 32 slots) |
+    | `llm.attention` | `PagedAttentionPrefill` | `PagedAttentionDecodePartition` + `PagedAttentionDecodeReduce` |
+    | `llm.logits` | `RmsNormGather` of each slot's row + a `StoreF32` projection over max-slots rows | `RmsNorm` + `StoreF32` projection |
+
+    Values take their storage types: bf16 activations, f32 logits and
+    attention workspaces, a bf16 cache; both functions return the logits as
+    f32 `[max-slots, vocab]`. The token ids and positions stay function
+    arguments, read through `#kernel.input` bindings; the cache value
+    threads through the launches that write or read it, tied in place. A
+    residual the kernel updates in place is tied to its result.
+
+    The `constants` a wrapper bakes in: `eps` (norms); `scale`,
+    `max_blocks_per_seq`, `q_row_stride`, `out_row_stride` and, in decode,
+    `max_partitions` (attention); `max_blocks_per_seq` and the RoPE settings
+    the engine's `rope_inv_freq` table is computed from, `rope_theta` and
+    for Llama 3 scaling `rope_scaling_factor`, `rope_low_freq_factor`,
+    `rope_high_freq_factor`, `rope_original_max_position` (qkv); `num_rows`
+    for a launch over exactly max-slots rows, which takes no `rows` scalar
+    (prefill's head); `num_slots` (sampling and the slot update).
+
+    Adds `@sample` (max-slots rows): `Sampling` of the logits into a
+    `[max-slots] i32` tensor, then `SlotUpdate`. Each function gets its
+    `kernel.phase` and `kernel.max_rows` (max-prefill-tokens for prefill,
+    max-slots otherwise). Launches of one phase with the same instantiation
+    share one kernel name, `<phase>_<what>`, with a shape suffix where two
+    instantiations would otherwise share it (`prefill_linear_288x768`).
+
+    Fails with an error naming the op when a template cannot take a shape
+    (head_dim not a multiple of 16 or over 176, a width not a multiple of 8,
+    heads not a multiple of kv_heads, ...), when an op has no kernel (run
+    the fusion pipeline first), when a residual updated in place is read
+    later, when layers disagree on RoPE, or when an option is out of range
+    (kv-block-size must be a power of two in 8..128).
+
+    Before (decode, max-slots=8):
+    ```mlir
+    %q, %c1 = llm.qkv_rope_cache %h, %c0, %positions weight @"l0.qkv_proj.weight"
+        layer 0 num_heads 6 theta 1.000000e+04 style interleaved
+        : tensor<8x288xf32>, !llm.kv_cache<...>, tensor<8xi32> -> tensor<8x288xf32>
+    ```
+    After:
+    ```mlir
+    %q, %c1 = kernel.launch "decode_qkv_rope_cache"(%h, %c0, %positions) {
+        template = "Gemv", params = {N = 864, K = 288, MaxT = 8, ...},
+        epilogue = "RopeKvWrite", epilogue_params = {Heads = 6, ...},
+        args = [#kernel.operand<0>, #kernel.weight<@"l0.qkv_proj.weight">,
+                #kernel.input<"positions">, #kernel.null, #kernel.input<"block_tables">,
+                #kernel.constant<"rope_inv_freq">, #kernel.result<0>,
+                #kernel.kv_keys<0>, #kernel.kv_values<0>, #kernel.scalar<"rows">],
+        tied = array<i64: -1, 1>, ...}
+      : (tensor<8x288xbf16>, !llm.kv_cache<...>, tensor<8xi32>)
+     -> (tensor<8x288xbf16>, !llm.kv_cache<...>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::kernel::KernelDialect",
+                           "::mlir::func::FuncDialect"];
+  let options = [
+    Option<"maxSlots", "max-slots", "int64_t", /*default=*/"8",
+           "Rows of a decode step: the engine's static slot count">,
+    Option<"maxPrefillTokens", "max-prefill-tokens", "int64_t",
+           /*default=*/"512",
+           "Most token rows of one prefill step">,
+    Option<"kvBlockSize", "kv-block-size", "int64_t", /*default=*/"16",
+           "Positions per block of the paged KV cache">
+  ];
+}
+
+def PlanMemoryPass : Pass<"llm-plan-memory", "::mlir::func::FuncOp"> {
+  let summary = "places every activation of a phase in one arena";
+  let description = [{
+    For a function with a `kernel.phase`, gives every tensor a launch
+    produces a slice of one activation arena, sized at the function's
+    `kernel.max_rows` (a dynamic row count takes that many rows) and aligned
+    to 256 bytes. A tensor lives from the launch that writes it to its last
+    reader (the end of the function for what it returns); a result tied to
+    an operand shares the operand's slice. Slices are placed largest first,
+    each in the best-fitting gap among the slices it is live together with,
+    so two tensors share bytes only when their lives do not overlap.
+
+    Replaces every `#kernel.operand` and `#kernel.result` binding by the
+    value's `#kernel.arena<offset, bytes>` and records the arena size
+    (`kernel.arena_bytes`) and the returned logits' slice
+    (`kernel.outputs = {logits = ...}`) on the function. Other functions are
+    left alone.
+
+    Fails when the function has no `kernel.max_rows`, binds a function
+    argument as an operand (runtime buffers are `#kernel.input`s), ties a
+    result to a function argument, or returns more than one tensor.
+
+    Before (stories15M's decode, kernel.max_rows = 8):
+    ```mlir
+    %x = kernel.launch "decode_embed"(%tokens) {args = [#kernel.input<"tokens">,
+        #kernel.weight<@embed>, #kernel.result<0>, #kernel.scalar<"rows">], ...}
+      : (tensor<8xi32>) -> tensor<8x288xbf16>
+    ```
+    After:
+    ```mlir
+    func.func @decode(...) attributes {kernel.arena_bytes = 1028608 : i64,
+        kernel.outputs = {logits = #kernel.arena<0, 1024000>}, ...}
+    %x = kernel.launch "decode_embed"(%tokens) {args = [#kernel.input<"tokens">,
+        #kernel.weight<@embed>, #kernel.arena<12288, 4608>, #kernel.scalar<"rows">], ...}
+    ```
+  }];
+  let dependentDialects = ["::mlir::kernel::KernelDialect"];
 }
 
 #endif // LLMC_PASSES_TD

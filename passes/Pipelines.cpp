@@ -1,4 +1,4 @@
-// The graph pipeline: which passes run, in which order, and why there.
+// The pipelines: which passes run, in which order, and why there.
 #include "passes/Pipelines.h"
 
 #include "passes/Passes.h"
@@ -31,7 +31,24 @@ void buildFusionPipeline(OpPassManager &pm,
   SpecializePhasePassOptions specialize;
   specialize.maxSlots = options.maxSlots;
   pm.addPass(createSpecializePhasePass(specialize));
-  // TODO(#3): outline-kernels, plan-memory
+  // The kernel passes continue from here (buildKernelPipeline).
+}
+
+void buildKernelPipeline(OpPassManager &pm,
+                         const KernelPipelineOptions &options) {
+  // Outlining maps fused ops one to one onto kernels, so it needs the graph
+  // fused and split into phases first.
+  buildFusionPipeline(pm, options);
+  // Turns @prefill and @decode into launches and adds @sample; from here on
+  // values are storage buffers, not model math.
+  OutlineKernelsPassOptions outline;
+  outline.maxSlots = options.maxSlots;
+  outline.maxPrefillTokens = options.maxPrefillTokens;
+  outline.kvBlockSize = options.kvBlockSize;
+  pm.addPass(createOutlineKernelsPass(outline));
+  // Last: it needs every launch and its bindings in their final order, and
+  // the offsets it writes are what the engine's manifest records.
+  pm.addNestedPass<func::FuncOp>(createPlanMemoryPass());
 }
 
 namespace {
@@ -45,6 +62,23 @@ struct FusionPipelineCommandLine
       llvm::cl::init(FusionPipelineOptions().maxSlots)};
 };
 
+/// The command-line form of KernelPipelineOptions.
+struct KernelPipelineCommandLine
+    : PassPipelineOptions<KernelPipelineCommandLine> {
+  Option<int64_t> maxSlots{
+      *this, "max-slots",
+      llvm::cl::desc("Rows of a decode step: the engine's static slot count"),
+      llvm::cl::init(KernelPipelineOptions().maxSlots)};
+  Option<int64_t> maxPrefillTokens{
+      *this, "max-prefill-tokens",
+      llvm::cl::desc("Most token rows of one prefill step"),
+      llvm::cl::init(KernelPipelineOptions().maxPrefillTokens)};
+  Option<int64_t> kvBlockSize{
+      *this, "kv-block-size",
+      llvm::cl::desc("Positions per block of the paged KV cache"),
+      llvm::cl::init(KernelPipelineOptions().kvBlockSize)};
+};
+
 } // namespace
 
 void registerLLMPipelines() {
@@ -56,6 +90,17 @@ void registerLLMPipelines() {
         FusionPipelineOptions options;
         options.maxSlots = commandLine.maxSlots;
         buildFusionPipeline(pm, options);
+      });
+  PassPipelineRegistration<KernelPipelineCommandLine>(
+      "llm-kernel-pipeline",
+      "the whole compiler pipeline: fusion, then kernel launches for "
+      "@prefill, @decode and @sample over planned arenas",
+      [](OpPassManager &pm, const KernelPipelineCommandLine &commandLine) {
+        KernelPipelineOptions options;
+        options.maxSlots = commandLine.maxSlots;
+        options.maxPrefillTokens = commandLine.maxPrefillTokens;
+        options.kvBlockSize = commandLine.kvBlockSize;
+        buildKernelPipeline(pm, options);
       });
 }
 

@@ -1,5 +1,6 @@
 // Pass pipelines over the llm dialect, as C++ builder functions shared by
-// llm-opt (registered as --llm-fusion-pipeline) and the compiler driver.
+// llm-opt (registered as --llm-fusion-pipeline and --llm-kernel-pipeline) and
+// the compiler driver.
 #pragma once
 
 #include "mlir/Pass/PassManager.h"
@@ -20,8 +21,26 @@ struct FusionPipelineOptions {
 void buildFusionPipeline(OpPassManager &pm,
                          const FusionPipelineOptions &options);
 
+/// What the kernel pipeline also needs: the engine's prefill budget and KV
+/// cache blocks.
+struct KernelPipelineOptions : FusionPipelineOptions {
+  /// Most token rows of one prefill step (the per-step token budget).
+  int64_t maxPrefillTokens = 512;
+  /// Positions per block of the paged KV cache (a power of two in 8..128).
+  int64_t kvBlockSize = 16;
+};
+
+/// Adds the whole compiler pipeline to `pm` (a pass manager on
+/// builtin.module): the fusion pipeline, then the lowering of @prefill and
+/// @decode to kernel launches (with @sample added) and the planning of each
+/// phase's activation arena. The result is what codegen reads.
+void buildKernelPipeline(OpPassManager &pm,
+                         const KernelPipelineOptions &options);
+
 /// Registers the pipelines with the command line of a tool:
-/// --llm-fusion-pipeline[="max-slots=N"].
+/// --llm-fusion-pipeline[="max-slots=N"] and
+/// --llm-kernel-pipeline[="max-slots=N max-prefill-tokens=T
+/// kv-block-size=B"].
 void registerLLMPipelines();
 
 } // namespace mlir::llm

@@ -18,6 +18,7 @@ config.environment["PATH"] = os.pathsep.join(
 # Debian's numpy installs for /usr/bin/python3, which may not be first on PATH.
 config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(("%llmc-src", config.llmc_src_root))
+config.substitutions.append(("%llmc-obj", config.llmc_obj_root))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
 
 stories = os.path.join(config.llmc_model_cache, "stories15M")
@@ -31,3 +32,33 @@ llama3 = os.path.join(config.llmc_model_cache, "tokenizer-llama3", "tokenizer.js
 config.substitutions.append(("%llama3-tokenizer", llama3))
 if os.path.exists(llama3):
     config.available_features.add("llama3-tokenizer")
+
+# "cuda-device": a CUDA driver that sees at least one device. GPU tests
+# require it; everywhere else they are reported as unsupported.
+def _has_cuda_device():
+    import ctypes
+    try:
+        cuda = ctypes.CDLL("libcuda.so.1")
+    except OSError:
+        return False
+    count = ctypes.c_int(0)
+    if cuda.cuInit(0) != 0 or cuda.cuDeviceGetCount(ctypes.byref(count)) != 0:
+        return False
+    return count.value > 0
+
+if _has_cuda_device():
+    config.available_features.add("cuda-device")
+
+# llm-compile is built where the CUDA toolkit is; compiling an engine also
+# needs NVRTC's library at run time (the --emit modes do not).
+if os.path.exists(os.path.join(config.llmc_tools_dir, "llm-compile")):
+    config.available_features.add("llm-compile")
+    import ctypes
+
+    for nvrtc in ["libnvrtc.so.13", "/usr/local/cuda/lib64/libnvrtc.so.13"]:
+        try:
+            ctypes.CDLL(nvrtc)
+            config.available_features.add("nvrtc")
+            break
+        except OSError:
+            pass

@@ -1,7 +1,10 @@
 // llm-opt: parses, verifies, transforms and prints llm-dialect modules, the
-// `mlir-opt` of llmc. It knows the llm, func, arith and builtin dialects,
-// MLIR's generic transformations (canonicalize, cse, symbol-dce, ...), the llm
-// graph passes (--llm-fuse-qkv, ...) and pipelines (--llm-fusion-pipeline).
+// `mlir-opt` of llmc. It knows the llm, kernel, func, arith and builtin
+// dialects, MLIR's generic transformations (canonicalize, cse, symbol-dce,
+// ...), the llm passes (--llm-fuse-qkv, ..., --llm-outline-kernels,
+// --llm-plan-memory) and pipelines (--llm-fusion-pipeline,
+// --llm-kernel-pipeline).
+#include "dialects/Kernel/IR/KernelDialect.h"
 #include "dialects/LLM/IR/LLMDialect.h"
 #include "passes/Passes.h"
 #include "passes/Pipelines.h"
@@ -14,8 +17,8 @@
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
-  registry.insert<mlir::llm::LLMDialect, mlir::func::FuncDialect,
-                  mlir::arith::ArithDialect>();
+  registry.insert<mlir::llm::LLMDialect, mlir::kernel::KernelDialect,
+                  mlir::func::FuncDialect, mlir::arith::ArithDialect>();
 
   mlir::registerTransformsPasses();
   mlir::llm::registerLLMPasses();

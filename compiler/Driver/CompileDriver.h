@@ -1,0 +1,56 @@
+// CompileDriver: MODEL -> engine directory, the whole of llm-compile as a
+// library (the tool only parses flags and prints).
+//
+// Stages: load the model; build its llm-dialect module (context capped at
+// --max-seq-len); run the kernel pipeline (fusion, outline-kernels,
+// plan-memory); generate one CUDA unit per phase and the manifest's phase
+// entries; compile the units with NVRTC for every arch through the compile
+// cache; pack weights.bin; copy the tokenizer; hash every file; write
+// manifest.json. The engine is assembled in a temporary directory beside
+// the output and renamed into place last, so a failure at any stage leaves
+// the output as it was and no temporary directory behind.
+#pragma once
+
+#include "compiler/Driver/Progress.h"
+#include "runtime/Status.h"
+#include "runtime/engine/Manifest.h"
+
+#include <functional>
+#include <ostream>
+#include <string>
+
+namespace llmc {
+
+/// What the driver writes.
+enum class EmitKind {
+  Engine, ///< the engine directory
+  Llm,    ///< the llm-dialect module after the fusion pipeline (to `emitted`)
+  Kernel, ///< the kernel IR after plan-memory (to `emitted`)
+  Cuda,   ///< the generated CUDA units (to `emitted`)
+};
+
+struct DriverOptions {
+  std::string model;     ///< llama2.c .bin, HF directory or config.json, .mlir
+  std::string output;    ///< the engine directory (EmitKind::Engine)
+  std::string tokenizer; ///< empty: found beside the model
+  /// archs, max_slots, kv_block_size, max_prefill_tokens, dtype,
+  /// synthetic_weights; max_seq_len 0 means the model's context.
+  CompileOptions engine;
+  EmitKind emit = EmitKind::Engine;
+};
+
+struct CompileReport {
+  Manifest manifest;    ///< EmitKind::Engine only
+  size_t compiled = 0;  ///< NVRTC compiles run
+  size_t cacheHits = 0; ///< compiles served by the cache
+};
+
+/// Compiles `options.model`. Text output of the --emit kinds goes to
+/// `emitted`; warnings (an unusable cache entry that was recompiled, ...) to
+/// `warn`.
+StatusOr<CompileReport>
+compileModel(const DriverOptions &options, std::ostream &emitted,
+             Progress &progress,
+             const std::function<void(const std::string &)> &warn);
+
+} // namespace llmc

@@ -1,0 +1,212 @@
+// Manifest: everything an engine directory says about itself (manifest.json),
+// as the compiler writes it and the runtime reads it. The format is described
+// in runtime/engine/README.md; this header is its C++ form.
+//
+// An engine runs as launch sequences ("phases"): prefill (a batch of prompt
+// chunks), decode (one token per slot) and sample (sampling and the slot
+// update). Each launch names a kernel of a compiled module and lists the
+// kernel's arguments as bindings the runtime resolves to device pointers or
+// run-time integers; everything else (shapes, eps, strides, scales) is baked
+// into the kernel at compile time.
+//
+// This file is MLIR-free: the compiler writes it, the runtime reads it.
+#pragma once
+
+#include "runtime/Status.h"
+#include "runtime/engine/WeightLayout.h"
+#include "runtime/model/ModelConfig.h"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace llmc {
+
+/// Bumped whenever a reader of an older version would misread a newer file.
+constexpr int kManifestFormatVersion = 1;
+
+/// Every activation offset in a phase's arena is a multiple of this (bytes).
+constexpr uint64_t kArenaAlignment = 256;
+
+/// What one kernel argument is bound to. Pointer kinds pass a device address;
+/// Scalar passes an int32.
+enum class ArgKind {
+  Arena,    ///< the phase's activation arena + offset
+  Weight,   ///< weights.bin tensor `name` (its offset is in the weight layout)
+  KvKeys,   ///< the K pool of `layer` (PagedKvLayout base for the layer)
+  KvValues, ///< the V pool of `layer`
+  Input,    ///< a runtime-owned buffer: tokens, positions, token_slots,
+            ///< block_tables, seq_slots, query_starts, start_positions,
+            ///< logit_rows, logits, slot_mask, token_ring, step_counter
+  Slot,     ///< a SlotState array: tokens, positions, generated, finished,
+            ///< max_new_tokens, stop_ids, eos_ids, context_limits,
+            ///< temperatures, top_ks, top_ps, seeds
+  Constant, ///< an engine constant uploaded once (manifest `constants`)
+  Scalar,   ///< int32 known per launch: rows, seqs, max_chunk_rows,
+            ///< ring_rows
+  Null,     ///< a null pointer (an optional input this phase does not use,
+            ///< e.g. decode's token_slots: row s is slot s)
+};
+
+struct KernelArg {
+  ArgKind kind = ArgKind::Arena;
+  /// Weight: tensor name; Input/Slot/Constant/Scalar: which one.
+  std::string name;
+  /// Arena: byte offset and extent (at the phase's maxRows) inside the arena.
+  uint64_t offset = 0;
+  uint64_t bytes = 0;
+  /// KvKeys/KvValues: the layer.
+  int64_t layer = -1;
+};
+
+/// Work of one launch as a function of its run-time sizes:
+///   value = fixed + perRow * rows + perRowContext * rows * context
+/// where rows is the launch's token rows and context the mean number of
+/// positions a row attends to (only attention has perRowContext terms).
+struct CostTerms {
+  double fixed = 0;
+  double perRow = 0;
+  double perRowContext = 0;
+  double at(double rows, double context) const {
+    return fixed + perRow * rows + perRowContext * rows * context;
+  }
+};
+
+struct LaunchCost {
+  CostTerms flops; ///< floating-point operations (a multiply-add counts 2)
+  CostTerms bytes; ///< bytes the launch must move to or from device memory
+};
+
+/// One kernel launch of a phase.
+struct KernelLaunch {
+  std::string kernel; ///< the kernel's function name in its module
+  /// The llm ops this launch executes, e.g. {"llm.qkv_rope_cache"}; a
+  /// readable record of the fusion.
+  std::vector<std::string> fused;
+  /// Grid x, y, z as launch-dimension expressions (LaunchDims.h), e.g.
+  /// "ceildiv(rows, 64)", "8", "seqs".
+  std::array<std::string, 3> grid;
+  int64_t blockThreads = 0;
+  int64_t dynamicSharedBytes = 0;
+  std::vector<KernelArg> args;
+  LaunchCost cost;
+};
+
+/// ptxas's report for one kernel on one arch.
+struct KernelResources {
+  int64_t registers = 0;
+  int64_t spillStoreBytes = 0;
+  int64_t spillLoadBytes = 0;
+  int64_t stackBytes = 0;
+  int64_t staticSharedBytes = 0;
+};
+
+/// One kernel function of a module.
+struct KernelInfo {
+  std::string name;
+  std::string instantiation; ///< the kernel-library type it instantiates
+  std::map<std::string, KernelResources> resources; ///< by arch
+};
+
+/// One NVRTC translation unit (a phase's kernels).
+struct KernelModule {
+  std::string name;   ///< "prefill", "decode", "sample"
+  std::string source; ///< engine-relative path of the .cu file
+  std::string ptx;    ///< engine-relative path of the PTX (lowest arch)
+  std::string ptxArch;
+  std::map<std::string, std::string> cubins; ///< arch -> engine-relative path
+  std::vector<KernelInfo> kernels;
+};
+
+/// One launch sequence the runtime runs as a unit.
+struct Phase {
+  std::string name;   ///< "prefill", "decode", "sample"
+  std::string module; ///< the KernelModule holding its kernels
+  /// The most token rows one run of the phase takes (prefill: the per-step
+  /// token budget; decode and sample: max_slots). The arena is sized for it.
+  int64_t maxRows = 0;
+  uint64_t arenaBytes = 0;
+  std::vector<KernelLaunch> launches;
+  /// Named results in the arena, e.g. "logits" (fp32 [max_slots, vocab]).
+  std::map<std::string, KernelArg> outputs;
+};
+
+/// The paged KV cache the kernels address (compiler/kernels/README.md).
+struct KvCacheSpec {
+  int64_t numLayers = 0;
+  int64_t numKvHeads = 0;
+  int64_t headDim = 0;
+  int64_t blockSize = 0;
+  int64_t maxBlocksPerSeq = 0;
+  /// Bytes of one block of one layer in one pool (K or V).
+  uint64_t blockBytes() const {
+    return static_cast<uint64_t>(numKvHeads * blockSize * headDim) * 2;
+  }
+};
+
+struct CompileOptions {
+  std::vector<std::string> archs; ///< e.g. {"sm_90a"}
+  int64_t maxSlots = 0;
+  int64_t maxSeqLen = 0;
+  int64_t kvBlockSize = 0;
+  int64_t maxPrefillTokens = 0;
+  std::string dtype = "bf16";
+  bool syntheticWeights = false;
+};
+
+struct TokenizerRef {
+  std::string file; ///< engine-relative path; empty when the engine has none
+  std::string kind; ///< "llama2c" or "hf"
+};
+
+struct Manifest {
+  int formatVersion = kManifestFormatVersion;
+  std::string compiler; ///< producer, e.g. "llm-compile 0.1"
+  ModelConfig config;
+  CompileOptions options;
+  KvCacheSpec kvCache;
+  std::vector<KernelModule> modules;
+  std::vector<Phase> phases;
+  WeightLayout weights;
+  /// Engine-relative weights file; empty for synthetic weights (the layout's
+  /// sources carry their specs).
+  std::string weightsFile;
+  TokenizerRef tokenizer;
+  /// fp32 tables uploaded once, e.g. "rope_inv_freq" [head_dim / 2].
+  std::map<std::string, std::vector<float>> constants;
+  /// sha256 (hex) of every file of the engine, by engine-relative path.
+  std::map<std::string, std::string> fileHashes;
+
+  const Phase *findPhase(const std::string &name) const;
+  const KernelModule *findModule(const std::string &name) const;
+};
+
+/// "arena", "weight", "kv_keys", "kv_values", "input", "slot", "constant",
+/// "scalar": the spelling in manifest.json.
+const char *argKindName(ArgKind kind);
+StatusOr<ArgKind> argKindFromName(const std::string &name);
+/// The names an Input, Slot or Scalar binding may have (the lists in ArgKind's
+/// comments; Scalar: rows, seqs, max_chunk_rows); empty for the other kinds,
+/// whose names are free (weights, constants).
+const std::vector<std::string> &bindingNames(ArgKind kind);
+
+/// Checks everything a reader relies on: the format version, launches naming
+/// existing modules and kernels, binding names, arena bindings inside the
+/// arena and aligned, weights present in the layout, constants present,
+/// layers in range, grids that parse (LaunchDims.h), block sizes 1..1024,
+/// engine-relative file paths. Messages name `source` and the field. The
+/// compiler runs it before writing a manifest, the runtime after reading one.
+Status validateManifest(const Manifest &manifest, const std::string &source);
+
+nlohmann::json toJson(const Manifest &manifest);
+/// Parses and validates (format version, every launch's module, kernel and
+/// arguments, arena bindings inside the arena, weights named in the layout);
+/// messages name `source` and the field.
+StatusOr<Manifest> manifestFromJson(const nlohmann::json &json,
+                                    const std::string &source);
+
+} // namespace llmc

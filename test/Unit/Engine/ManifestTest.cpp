@@ -1,0 +1,356 @@
+// The engine manifest survives a JSON round trip, and every kind of damage a
+// reader relies on being absent is refused with the file and the field named.
+#include "runtime/engine/Manifest.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+using namespace llmc;
+using nlohmann::json;
+
+namespace {
+
+const std::string kHash(64, 'a');
+
+ModelConfig tinyConfig() {
+  ModelConfig c;
+  c.name = "tiny";
+  c.architecture = "LlamaForCausalLM";
+  c.dim = 16;
+  c.numLayers = 2;
+  c.numHeads = 2;
+  c.numKvHeads = 1;
+  c.headDim = 8;
+  c.ffnDim = 32;
+  c.vocabSize = 32;
+  c.maxSeqLen = 64;
+  c.eosTokenIds = {2};
+  return c;
+}
+
+KernelArg arena(uint64_t offset, uint64_t bytes) {
+  KernelArg a;
+  a.kind = ArgKind::Arena;
+  a.offset = offset;
+  a.bytes = bytes;
+  return a;
+}
+
+KernelArg named(ArgKind kind, const std::string &name) {
+  KernelArg a;
+  a.kind = kind;
+  a.name = name;
+  return a;
+}
+
+KernelArg kv(ArgKind kind, int64_t layer) {
+  KernelArg a;
+  a.kind = kind;
+  a.layer = layer;
+  return a;
+}
+
+/// A small but complete manifest: one module, one decode phase whose launches
+/// use every binding kind.
+Manifest tinyManifest() {
+  Manifest m;
+  m.compiler = "llm-compile test";
+  m.config = tinyConfig();
+  m.options.archs = {"sm_80", "sm_90a"};
+  m.options.maxSlots = 4;
+  m.options.maxSeqLen = 64;
+  m.options.kvBlockSize = 16;
+  m.options.maxPrefillTokens = 32;
+  m.kvCache = {2, 1, 8, 16, 4};
+
+  PackedTensor embed;
+  embed.name = "model.embed_tokens.weight";
+  embed.shape = {32, 16};
+  embed.bytes = 32 * 16 * 2;
+  WeightSource source;
+  source.name = embed.name;
+  source.rows = 32;
+  embed.sources = {source};
+  m.weights.tensors = {embed};
+  m.weights.totalBytes = embed.bytes;
+  m.weightsFile = "weights.bin";
+  m.tokenizer = {"tokenizer.bin", "llama2c"};
+  m.constants["rope_inv_freq"] = {1.0f, 0.1f, 0.01f, 1.0e-3f};
+
+  KernelModule module;
+  module.name = "decode";
+  module.source = "kernels/decode.cu";
+  module.ptx = "kernels/decode.sm_80.ptx";
+  module.ptxArch = "sm_80";
+  module.cubins = {{"sm_80", "kernels/decode.sm_80.cubin"},
+                   {"sm_90a", "kernels/decode.sm_90a.cubin"}};
+  KernelInfo embedKernel;
+  embedKernel.name = "decode_embed";
+  embedKernel.instantiation = "Embed<32, 16, 256>";
+  embedKernel.resources["sm_90a"] = {16, 0, 0, 0, 0};
+  KernelInfo qkv;
+  qkv.name = "decode_qkv_rope_cache";
+  qkv.instantiation = "Gemv<32, 16, 4, 4, 2, 32, RopeKvWriteEpilogue<...>>";
+  qkv.resources["sm_80"] = {40, 8, 4, 16, 512};
+  module.kernels = {embedKernel, qkv};
+  m.modules = {module};
+
+  Phase decode;
+  decode.name = "decode";
+  decode.module = "decode";
+  decode.maxRows = 4;
+  decode.arenaBytes = 1024;
+  KernelLaunch embedLaunch;
+  embedLaunch.kernel = "decode_embed";
+  embedLaunch.fused = {"llm.embed"};
+  embedLaunch.grid = {"rows", "1", "1"};
+  embedLaunch.blockThreads = 256;
+  embedLaunch.args = {named(ArgKind::Input, "tokens"),
+                      named(ArgKind::Weight, "model.embed_tokens.weight"),
+                      arena(0, 128), named(ArgKind::Scalar, "rows")};
+  embedLaunch.cost.bytes = {0, 64, 0};
+  KernelLaunch qkvLaunch;
+  qkvLaunch.kernel = "decode_qkv_rope_cache";
+  qkvLaunch.fused = {"llm.qkv_rope_cache"};
+  qkvLaunch.grid = {"1", "ceildiv(4 * rows, 64)", "1"};
+  qkvLaunch.blockThreads = 128;
+  qkvLaunch.dynamicSharedBytes = 4096;
+  qkvLaunch.args = {arena(0, 128),
+                    named(ArgKind::Weight, "model.embed_tokens.weight"),
+                    named(ArgKind::Input, "positions"),
+                    named(ArgKind::Constant, "rope_inv_freq"),
+                    arena(256, 128),
+                    kv(ArgKind::KvKeys, 1),
+                    kv(ArgKind::KvValues, 1),
+                    named(ArgKind::Slot, "finished"),
+                    named(ArgKind::Scalar, "rows")};
+  qkvLaunch.cost.flops = {0, 1024, 0};
+  qkvLaunch.cost.bytes = {1024, 96, 32};
+  decode.launches = {embedLaunch, qkvLaunch};
+  decode.outputs["logits"] = arena(512, 512);
+  m.phases = {decode};
+
+  for (const char *path :
+       {"kernels/decode.cu", "kernels/decode.sm_80.ptx",
+        "kernels/decode.sm_80.cubin", "kernels/decode.sm_90a.cubin",
+        "weights.bin", "tokenizer.bin"})
+    m.fileHashes[path] = kHash;
+  return m;
+}
+
+std::string refusal(const json &j) {
+  StatusOr<Manifest> parsed = manifestFromJson(j, "e.llmc/manifest.json");
+  EXPECT_FALSE(parsed.isOk()) << j.dump(2);
+  if (parsed.isOk())
+    return "";
+  const std::string &message = parsed.status().message();
+  EXPECT_NE(message.find("e.llmc/manifest.json"), std::string::npos) << message;
+  return message;
+}
+
+std::string refusal(const Manifest &m) { return refusal(toJson(m)); }
+
+#define EXPECT_CONTAINS(text, part)                                            \
+  EXPECT_NE(std::string(text).find(part), std::string::npos) << (text)
+
+TEST(Manifest, RoundTripKeepsEveryField) {
+  Manifest m = tinyManifest();
+  ASSERT_TRUE(validateManifest(m, "manifest.json").isOk())
+      << validateManifest(m, "manifest.json").message();
+  StatusOr<Manifest> parsed = manifestFromJson(toJson(m), "manifest.json");
+  ASSERT_TRUE(parsed.isOk()) << parsed.status().message();
+  EXPECT_EQ(toJson(*parsed), toJson(m));
+
+  const Phase *decode = parsed->findPhase("decode");
+  ASSERT_NE(decode, nullptr);
+  ASSERT_EQ(decode->launches.size(), 2u);
+  const KernelLaunch &qkv = decode->launches[1];
+  EXPECT_EQ(qkv.grid[1], "ceildiv(4 * rows, 64)");
+  EXPECT_EQ(qkv.dynamicSharedBytes, 4096);
+  EXPECT_EQ(qkv.args[5].kind, ArgKind::KvKeys);
+  EXPECT_EQ(qkv.args[5].layer, 1);
+  EXPECT_EQ(qkv.args[4].offset, 256u);
+  EXPECT_DOUBLE_EQ(qkv.cost.bytes.perRowContext, 32);
+  EXPECT_EQ(decode->outputs.at("logits").bytes, 512u);
+  const KernelModule *module = parsed->findModule("decode");
+  ASSERT_NE(module, nullptr);
+  EXPECT_EQ(module->kernels[1].resources.at("sm_80").spillStoreBytes, 8);
+  EXPECT_EQ(module->kernels[1].resources.at("sm_80").staticSharedBytes, 512);
+  // Floats come back bit for bit.
+  EXPECT_EQ(parsed->constants.at("rope_inv_freq")[3], 1.0e-3f);
+  EXPECT_EQ(parsed->findPhase("prefill"), nullptr);
+}
+
+TEST(Manifest, NullBindingRoundTrips) {
+  Manifest m = tinyManifest();
+  KernelArg null;
+  null.kind = ArgKind::Null;
+  m.phases[0].launches[1].args.push_back(null);
+  StatusOr<Manifest> parsed = manifestFromJson(toJson(m), "manifest.json");
+  ASSERT_TRUE(parsed.isOk()) << parsed.status().message();
+  EXPECT_EQ(parsed->phases[0].launches[1].args.back().kind, ArgKind::Null);
+  EXPECT_EQ(toJson(m)["phases"][0]["launches"][1]["args"].back(),
+            json({{"kind", "null"}}));
+}
+
+TEST(Manifest, SyntheticEngineHasNoWeightsFile) {
+  Manifest m = tinyManifest();
+  m.options.syntheticWeights = true;
+  EXPECT_CONTAINS(refusal(m), "synthetic weights has no weights_file");
+  m.weightsFile.clear();
+  EXPECT_TRUE(manifestFromJson(toJson(m), "manifest.json").isOk());
+  m.options.syntheticWeights = false;
+  EXPECT_CONTAINS(refusal(m), "weights_file is missing");
+}
+
+TEST(Manifest, RefusesAnotherFormatVersion) {
+  json j = toJson(tinyManifest());
+  j["format_version"] = 2;
+  j.erase("phases"); // a newer layout is not read at all
+  EXPECT_CONTAINS(refusal(j), "format_version 2 is not the version this "
+                              "runtime reads (1)");
+}
+
+TEST(Manifest, NamesTheMissingFieldsPath) {
+  json j = toJson(tinyManifest());
+  j["phases"][0]["launches"][1].erase("grid");
+  EXPECT_CONTAINS(refusal(j), "malformed manifest at phases[0].launches[1]."
+                              "grid");
+  json k = toJson(tinyManifest());
+  k["modules"][0]["kernels"][1]["resources"]["sm_80"]["registers"] = "many";
+  EXPECT_CONTAINS(refusal(k), "modules[0].kernels[1].resources.sm_80."
+                              "registers");
+}
+
+TEST(Manifest, RefusesUnknownArgumentKind) {
+  json j = toJson(tinyManifest());
+  j["phases"][0]["launches"][0]["args"][2]["kind"] = "texture";
+  std::string message = refusal(j);
+  EXPECT_CONTAINS(message, "phases[0].launches[0].args[2]");
+  EXPECT_CONTAINS(message, "unknown argument kind 'texture'");
+}
+
+TEST(Manifest, RefusesUnknownBindingNames) {
+  Manifest m = tinyManifest();
+  m.phases[0].launches[1].args[2].name = "position";
+  std::string message = refusal(m);
+  EXPECT_CONTAINS(message, "phase 'decode' launch 1 (decode_qkv_rope_cache) "
+                           "arg 2 (input): unknown input 'position'");
+  m = tinyManifest();
+  m.phases[0].launches[1].args[7].name = "done";
+  EXPECT_CONTAINS(refusal(m), "unknown slot 'done'");
+  m = tinyManifest();
+  m.phases[0].launches[0].args[3].name = "tokens";
+  EXPECT_CONTAINS(refusal(m), "unknown scalar 'tokens'");
+}
+
+TEST(Manifest, RefusesArenaBindingOutsideTheArena) {
+  Manifest m = tinyManifest();
+  m.phases[0].launches[1].args[4] = arena(768, 512);
+  EXPECT_CONTAINS(refusal(m), "arg 4 (arena): arena binding [768, 1280) is "
+                              "outside the arena of 1024 bytes");
+  m = tinyManifest();
+  m.phases[0].outputs["logits"] = arena(1024, 4);
+  EXPECT_CONTAINS(refusal(m), "output 'logits': arena binding [1024, 1028)");
+}
+
+TEST(Manifest, RefusesUnalignedArenaOffset) {
+  Manifest m = tinyManifest();
+  m.phases[0].launches[0].args[2] = arena(100, 16);
+  EXPECT_CONTAINS(refusal(m), "arena offset 100 is not a multiple of 256");
+}
+
+TEST(Manifest, RefusesLaunchOfMissingModuleOrKernel) {
+  Manifest m = tinyManifest();
+  m.phases[0].module = "prefill";
+  EXPECT_CONTAINS(refusal(m), "phase 'decode' names module 'prefill', which "
+                              "the manifest lacks");
+  m = tinyManifest();
+  m.phases[0].launches[0].kernel = "decode_gather";
+  EXPECT_CONTAINS(refusal(m),
+                  "kernel 'decode_gather' is not in module 'decode'");
+}
+
+TEST(Manifest, RefusesWeightMissingFromTheLayout) {
+  Manifest m = tinyManifest();
+  m.phases[0].launches[1].args[1].name = "lm_head.weight";
+  EXPECT_CONTAINS(refusal(m), "arg 1 (weight): weight 'lm_head.weight' is not "
+                              "in the weight layout");
+}
+
+TEST(Manifest, RefusesGridThatDoesNotParse) {
+  Manifest m = tinyManifest();
+  m.phases[0].launches[1].grid[1] = "ceildiv(rows, 0)";
+  std::string message = refusal(m);
+  EXPECT_CONTAINS(message, "launch 1 (decode_qkv_rope_cache): grid y");
+  EXPECT_CONTAINS(message, "launch dimension 'ceildiv(rows, 0)': integer must "
+                           "be positive");
+}
+
+TEST(Manifest, RefusesBadBlockAndLayer) {
+  Manifest m = tinyManifest();
+  m.phases[0].launches[0].blockThreads = 2048;
+  EXPECT_CONTAINS(refusal(m), "block of 2048 threads (must be 1..1024)");
+  m = tinyManifest();
+  m.phases[0].launches[1].args[6].layer = 2;
+  EXPECT_CONTAINS(refusal(m), "arg 6 (kv_values): layer 2 is outside the KV "
+                              "cache's 2 layers");
+}
+
+TEST(Manifest, RefusesMissingConstant) {
+  Manifest m = tinyManifest();
+  m.constants.clear();
+  EXPECT_CONTAINS(refusal(m), "constant 'rope_inv_freq' is not among the "
+                              "manifest's constants");
+}
+
+TEST(Manifest, RefusesFilesOutsideTheEngineOrUnhashed) {
+  Manifest m = tinyManifest();
+  m.modules[0].cubins["sm_90a"] = "../elsewhere.cubin";
+  m.fileHashes["../elsewhere.cubin"] = kHash;
+  EXPECT_CONTAINS(refusal(m), "leaves the engine");
+  m = tinyManifest();
+  m.fileHashes.erase("weights.bin");
+  EXPECT_CONTAINS(refusal(m), "weights_file 'weights.bin' has no entry in "
+                              "file_hashes");
+  m = tinyManifest();
+  m.fileHashes["weights.bin"] = "xyz";
+  EXPECT_CONTAINS(refusal(m), "is not a lower-case hex sha256");
+}
+
+TEST(Manifest, RefusesCubinForAnArchNotCompiled) {
+  Manifest m = tinyManifest();
+  m.options.archs = {"sm_90a"};
+  EXPECT_CONTAINS(refusal(m), "has a cubin for sm_80, which is not among the "
+                              "compiled archs (sm_90a)");
+}
+
+TEST(Manifest, RefusesKvCacheThatDisagreesWithTheModel) {
+  Manifest m = tinyManifest();
+  m.kvCache.numKvHeads = 2;
+  EXPECT_CONTAINS(refusal(m), "does not match the model config");
+  m = tinyManifest();
+  m.kvCache.maxBlocksPerSeq = 3;
+  EXPECT_CONTAINS(refusal(m), "cannot hold max_seq_len 64");
+  m = tinyManifest();
+  m.options.maxSeqLen = 128;
+  EXPECT_CONTAINS(refusal(m), "options.max_seq_len 128 is outside 1..64");
+}
+
+TEST(Manifest, RefusesNegativeCost) {
+  Manifest m = tinyManifest();
+  m.phases[0].launches[0].cost.flops.perRow = -1;
+  EXPECT_CONTAINS(refusal(m), "cost.flops has the term -1");
+}
+
+TEST(Manifest, RefusesDamagedModelConfigAndWeights) {
+  json j = toJson(tinyManifest());
+  j["config"]["num_kv_heads"] = 3;
+  EXPECT_CONTAINS(refusal(j), "invalid model configuration");
+  json k = toJson(tinyManifest());
+  k["weights"]["tensors"][0]["bytes"] = 10;
+  EXPECT_CONTAINS(refusal(k), "packed weight 'model.embed_tokens.weight' has "
+                              "10 bytes");
+}
+
+} // namespace

@@ -1,0 +1,332 @@
+// KernelSelection: the tile rules, launch shapes, costs and refusals that
+// llm-outline-kernels writes onto kernel launches, on real model shapes
+// (stories15M: dim 288, 6 heads of 48, interleaved RoPE; Llama-3-8B: dim
+// 4096, 32 heads over 8 KV heads of 128, half-split RoPE). The tile checks
+// restate the kernel templates' static_asserts (compiler/kernels/*.cuh): a
+// choice that breaks one would not compile.
+#include "passes/KernelSelection.h"
+
+#include "runtime/engine/LaunchDims.h"
+
+#include <gtest/gtest.h>
+
+using namespace llmc;
+
+namespace {
+
+KernelOptions options(int64_t maxSlots = 8, int64_t blockSize = 16) {
+  KernelOptions result;
+  result.maxSlots = maxSlots;
+  result.maxPrefillTokens = 512;
+  result.kvBlockSize = blockSize;
+  return result;
+}
+
+ProjectionShape projection(int64_t n, int64_t k,
+                           EpilogueKind epilogue = EpilogueKind::StoreBf16) {
+  ProjectionShape shape;
+  shape.n = n;
+  shape.k = k;
+  shape.epilogue = epilogue;
+  return shape;
+}
+
+/// The merged QKV projection of `attention` over a `dim`-wide input.
+ProjectionShape qkv(const AttentionShape &attention, int64_t dim,
+                    bool halfSplit) {
+  ProjectionShape shape =
+      projection((attention.heads + 2 * attention.kvHeads) * attention.headDim,
+                 dim, EpilogueKind::RopeKvWrite);
+  shape.attention = attention;
+  shape.halfSplitRope = halfSplit;
+  return shape;
+}
+
+const AttentionShape kStories = {6, 6, 48, 256};
+const AttentionShape kLlama3 = {32, 8, 128, 8192};
+
+/// Evaluates grid dimension `axis` of `choice` for these sizes.
+int64_t gridDim(const KernelChoice &choice, int axis, int64_t rows,
+                int64_t seqs = 1, int64_t maxChunkRows = 1) {
+  StatusOr<LaunchDim> dim = parseLaunchDim(choice.grid[axis]);
+  EXPECT_TRUE(dim.isOk()) << choice.grid[axis];
+  if (!dim.isOk())
+    return -1;
+  LaunchSizes sizes;
+  sizes.rows = rows;
+  sizes.seqs = seqs;
+  sizes.maxChunkRows = maxChunkRows;
+  return dim->evaluate(sizes);
+}
+
+/// GemmMma's static_asserts and launch rules for its chosen tile.
+void expectValidMmaTile(const KernelChoice &choice, int64_t columnUnit) {
+  ASSERT_EQ(choice.templateName, "GemmMma");
+  int64_t bm = choice.param("BM"), bn = choice.param("BN");
+  int64_t warpsM = choice.param("WarpsM"), warpsN = choice.param("WarpsN");
+  EXPECT_EQ(bm % (16 * warpsM), 0) << "warp tile M must be whole m16s";
+  EXPECT_EQ(bn % (16 * warpsN), 0) << "warp tile N must be whole n16s";
+  EXPECT_EQ(choice.param("BK") % 16, 0);
+  EXPECT_GE(choice.param("Stages"), 2);
+  EXPECT_EQ(bn % columnUnit, 0) << "the epilogue's pairs must share a tile";
+  EXPECT_EQ(choice.blockThreads, warpsM * warpsN * 32);
+  int64_t operands =
+      choice.param("Stages") * (bm + bn) * (choice.param("BK") + 8) * 2;
+  int64_t epilogue = bm * (bn + 8) * 4;
+  EXPECT_EQ(choice.dynamicSharedBytes, std::max(operands, epilogue));
+}
+
+TEST(KernelSelection, PrefillProjectionsUseLargeTilesFromWidth2048) {
+  auto wide = selectProjection(projection(4096, 4096),
+                               ProjectionRows::PrefillTokens, options());
+  ASSERT_TRUE(wide.isOk()) << wide.status().message();
+  expectValidMmaTile(*wide, 2);
+  EXPECT_EQ(wide->param("BM"), 128);
+  EXPECT_EQ(wide->param("BN"), 128);
+  EXPECT_EQ(wide->dynamicSharedBytes, 69632);
+  EXPECT_EQ(gridDim(*wide, 0, 300), 32);
+  EXPECT_EQ(gridDim(*wide, 1, 300), 3);
+
+  auto narrow = selectProjection(projection(288, 288),
+                                 ProjectionRows::PrefillTokens, options());
+  ASSERT_TRUE(narrow.isOk()) << narrow.status().message();
+  expectValidMmaTile(*narrow, 2);
+  EXPECT_EQ(narrow->param("BM"), 64);
+  EXPECT_EQ(narrow->param("BN"), 64);
+  EXPECT_EQ(narrow->dynamicSharedBytes, 30720);
+  EXPECT_EQ(gridDim(*narrow, 0, 300), 5);
+  EXPECT_EQ(gridDim(*narrow, 1, 300), 5);
+}
+
+TEST(KernelSelection, HalfSplitRopeTilesHoldWholeHeads) {
+  AttentionShape heads48 = {6, 6, 48, 256};
+  for (ProjectionRows rows :
+       {ProjectionRows::PrefillTokens, ProjectionRows::DecodeSlots}) {
+    auto small = selectProjection(qkv(heads48, 288, true), rows, options());
+    auto llama = selectProjection(qkv(kLlama3, 4096, true), rows, options());
+    ASSERT_TRUE(small.isOk()) << small.status().message();
+    ASSERT_TRUE(llama.isOk()) << llama.status().message();
+    if (rows == ProjectionRows::PrefillTokens) {
+      expectValidMmaTile(*small, 48);
+      EXPECT_EQ(small->param("BN"), 96); // lcm(48, 2 warps x 16)
+      expectValidMmaTile(*llama, 128);
+      EXPECT_EQ(llama->param("BN"), 128);
+    } else {
+      EXPECT_EQ(small->param("TileN"), 48);
+      EXPECT_EQ(llama->param("TileN"), 128);
+    }
+  }
+}
+
+TEST(KernelSelection, InterleavedRopeKeepsTheDefaultTiles) {
+  auto prefill = selectProjection(qkv(kStories, 288, false),
+                                  ProjectionRows::PrefillTokens, options());
+  auto decode = selectProjection(qkv(kStories, 288, false),
+                                 ProjectionRows::DecodeSlots, options());
+  ASSERT_TRUE(prefill.isOk() && decode.isOk());
+  EXPECT_EQ(prefill->param("BN"), 64);
+  EXPECT_EQ(decode->param("TileN"), 32);
+  EXPECT_EQ(decode->epilogueParams, (NamedIntegers{{"Heads", 6},
+                                                   {"KvHeads", 6},
+                                                   {"HeadDim", 48},
+                                                   {"BlockSize", 16},
+                                                   {"Layout", 0}}));
+  EXPECT_EQ(decode->constants,
+            (NamedIntegers{{"max_blocks_per_seq", 16}})); // 256 / 16
+}
+
+TEST(KernelSelection, EveryHeadDimGetsTilesItsTemplatesAccept) {
+  for (int64_t headDim : {16, 32, 48, 64, 80, 96, 112, 128, 160, 256}) {
+    AttentionShape shape = {8, 2, headDim, 1024};
+    for (bool halfSplit : {false, true}) {
+      auto prefill = selectProjection(qkv(shape, 1024, halfSplit),
+                                      ProjectionRows::PrefillTokens, options());
+      ASSERT_TRUE(prefill.isOk()) << prefill.status().message();
+      expectValidMmaTile(*prefill, halfSplit ? headDim : 2);
+      auto decode = selectProjection(qkv(shape, 1024, halfSplit),
+                                     ProjectionRows::DecodeSlots, options());
+      ASSERT_TRUE(decode.isOk()) << decode.status().message();
+      int64_t tileN = decode->param("TileN");
+      EXPECT_EQ(tileN % decode->param("RowsPerWarp"), 0);
+      EXPECT_EQ(tileN % (halfSplit ? headDim : 2), 0) << headDim;
+    }
+  }
+}
+
+TEST(KernelSelection, DecodeUsesGemvUpTo32SlotsAndTensorCoresBeyond) {
+  auto eight = selectProjection(projection(11008, 4096, EpilogueKind::SwiGlu),
+                                ProjectionRows::DecodeSlots, options(8));
+  ASSERT_TRUE(eight.isOk()) << eight.status().message();
+  EXPECT_EQ(eight->templateName, "Gemv");
+  EXPECT_EQ(eight->param("MaxT"), 8);
+  EXPECT_EQ(eight->blockThreads, 128);
+  EXPECT_EQ(eight->dynamicSharedBytes, 0);
+  EXPECT_EQ(gridDim(*eight, 0, 8), 11008 / 32);
+
+  auto many = selectProjection(projection(11008, 4096, EpilogueKind::SwiGlu),
+                               ProjectionRows::DecodeSlots, options(64));
+  ASSERT_TRUE(many.isOk()) << many.status().message();
+  expectValidMmaTile(*many, 2);
+  EXPECT_EQ(many->param("BM"), 64);
+  EXPECT_EQ(many->grid[1], "ceildiv(rows, 64)");
+}
+
+TEST(KernelSelection, AllSlotsProjectionBakesItsRowsAndCostsThemUpFront) {
+  auto logits = selectProjection(projection(32000, 288, EpilogueKind::StoreF32),
+                                 ProjectionRows::AllSlots, options(8));
+  ASSERT_TRUE(logits.isOk()) << logits.status().message();
+  EXPECT_EQ(logits->templateName, "Gemv");
+  EXPECT_EQ(logits->constants, (NamedIntegers{{"num_rows", 8}}));
+  EXPECT_EQ(logits->cost.flops.perRow, 0);
+  EXPECT_EQ(logits->cost.flops.fixed, 8 * 2.0 * 32000 * 288);
+  // Weights once, then 8 rows of x (bf16) and logits (f32).
+  EXPECT_EQ(logits->cost.bytes.fixed,
+            32000.0 * 288 * 2 + 8 * (288 * 2 + 32000 * 4));
+
+  auto many = selectProjection(projection(32000, 288, EpilogueKind::StoreF32),
+                               ProjectionRows::AllSlots, options(100));
+  ASSERT_TRUE(many.isOk());
+  EXPECT_EQ(many->grid[1], "2"); // ceil(100 / 64), whatever the step's rows
+}
+
+TEST(KernelSelection, ProjectionCostsCountTheGemmAndWhatTheEpilogueMoves) {
+  struct Case {
+    EpilogueKind epilogue;
+    double outputBytesPerRow;
+  };
+  const int64_t n = 1536, k = 288;
+  for (Case c : {Case{EpilogueKind::StoreBf16, n * 2.0},
+                 Case{EpilogueKind::StoreF32, n * 4.0},
+                 Case{EpilogueKind::ResidualAdd, n * 4.0},
+                 Case{EpilogueKind::SwiGlu, n / 2 * 2.0}}) {
+    auto choice = selectProjection(projection(n, k, c.epilogue),
+                                   ProjectionRows::PrefillTokens, options());
+    ASSERT_TRUE(choice.isOk());
+    EXPECT_EQ(choice->cost.flops.perRow, 2.0 * n * k);
+    EXPECT_EQ(choice->cost.bytes.fixed, 2.0 * n * k);
+    EXPECT_EQ(choice->cost.bytes.perRow, 2.0 * k + c.outputBytesPerRow);
+    EXPECT_EQ(choice->cost.flops.perRowContext, 0);
+  }
+}
+
+TEST(KernelSelection, PrefillAttentionCoversEveryGroupRowOfTheLongestChunk) {
+  auto choice = selectPrefillAttention(kLlama3, options());
+  ASSERT_TRUE(choice.isOk()) << choice.status().message();
+  EXPECT_EQ(choice->templateName, "PagedAttentionPrefill");
+  // 100 tokens x 4 query heads per KV head in 64-row CTAs.
+  EXPECT_EQ(gridDim(*choice, 0, 300, 3, 100), 7);
+  EXPECT_EQ(gridDim(*choice, 1, 300, 3, 100), 8);
+  EXPECT_EQ(gridDim(*choice, 2, 300, 3, 100), 3);
+  EXPECT_EQ(choice->cost.flops.perRowContext, 4.0 * 32 * 128);
+
+  auto noGroups = selectPrefillAttention(kStories, options());
+  ASSERT_TRUE(noGroups.isOk());
+  EXPECT_EQ(noGroups->grid[0], "ceildiv(max_chunk_rows, 64)");
+}
+
+TEST(KernelSelection, DecodeAttentionPartitionsFitSharedMemory) {
+  auto llama = selectDecodeAttention(kLlama3, options());
+  ASSERT_TRUE(llama.isOk()) << llama.status().message();
+  EXPECT_EQ(llama->partitionSize, 512);
+  EXPECT_EQ(llama->maxPartitions, 16); // 8192 / 512
+  EXPECT_EQ(gridDim(llama->partition, 0, 8), 16);
+  EXPECT_EQ(gridDim(llama->partition, 2, 5), 5);
+  EXPECT_EQ(gridDim(llama->reduce, 0, 5), 32);
+  EXPECT_EQ(llama->reduce.param("PartitionSize"), 512);
+  // The KV read: keys and values of every context position, bf16.
+  EXPECT_GE(llama->partition.cost.bytes.perRowContext, 2.0 * 8 * 128 * 2);
+
+  // head_dim 256 starts at 256 positions; a 16-head group halves to fit.
+  auto wideHeads = selectDecodeAttention({8, 2, 256, 4096}, options());
+  ASSERT_TRUE(wideHeads.isOk()) << wideHeads.status().message();
+  EXPECT_EQ(wideHeads->partitionSize, 256);
+  auto bigGroup = selectDecodeAttention({16, 1, 128, 4096}, options());
+  ASSERT_TRUE(bigGroup.isOk()) << bigGroup.status().message();
+  EXPECT_EQ(bigGroup->partitionSize, 256);
+  EXPECT_EQ(bigGroup->maxPartitions, 16);
+}
+
+TEST(KernelSelection, NormsUseOneVectorPerThreadUpTo256Threads) {
+  auto small = selectRmsNorm(288);
+  auto large = selectAddRmsNorm(4096);
+  ASSERT_TRUE(small.isOk() && large.isOk());
+  EXPECT_EQ(small->param("Threads"), 64); // 36 vectors
+  EXPECT_EQ(large->param("Threads"), 256);
+  EXPECT_EQ(small->blockThreads, 64);
+  EXPECT_EQ(gridDim(*small, 0, 17), 17);
+
+  auto gather = selectRmsNormGather(288, options(8));
+  ASSERT_TRUE(gather.isOk());
+  EXPECT_EQ(gather->templateName, "RmsNormGather");
+  EXPECT_EQ(gridDim(*gather, 0, 500), 8);
+}
+
+TEST(KernelSelection, SamplingRunsOneBlockPerSlotAndTheUpdateOne) {
+  auto sampling = selectSampling(32000, options(8));
+  auto update = selectSlotUpdate(options(8));
+  ASSERT_TRUE(sampling.isOk() && update.isOk());
+  EXPECT_EQ(sampling->params,
+            (NamedIntegers{{"Vocab", 32000}, {"Threads", 256}}));
+  EXPECT_EQ(gridDim(*sampling, 0, 8), 8);
+  EXPECT_EQ(update->params, (NamedIntegers{{"Threads", 128}}));
+  EXPECT_EQ(update->grid, (std::array<std::string, 3>{"1", "1", "1"}));
+}
+
+/// Expects `status` to fail with a message containing `text`.
+void expectRefused(const Status &status, const std::string &text) {
+  ASSERT_FALSE(status.isOk()) << "expected a refusal mentioning: " << text;
+  EXPECT_NE(status.message().find(text), std::string::npos) << status.message();
+}
+
+TEST(KernelSelection, RefusesHeadDimsTheAttentionKernelsCannotTake) {
+  expectRefused(selectPrefillAttention({4, 2, 8, 64}, options()).status(),
+                "head_dim 8 is not supported");
+  expectRefused(selectDecodeAttention({4, 2, 20, 64}, options()).status(),
+                "head_dim 20 is not supported");
+  expectRefused(selectDecodeAttention({4, 2, 272, 64}, options()).status(),
+                "head_dim 272 is not supported");
+  expectRefused(selectProjection(qkv({4, 2, 8, 64}, 32, true),
+                                 ProjectionRows::DecodeSlots, options())
+                    .status(),
+                "head_dim 8 is not supported");
+  expectRefused(selectPrefillAttention({4, 2, 192, 64}, options()).status(),
+                "head_dim 192 needs 51200 bytes of static shared memory");
+  expectRefused(selectDecodeAttention({64, 1, 128, 64}, options()).status(),
+                "a query-head group of 64 with head_dim 128");
+}
+
+TEST(KernelSelection, RefusesPartialGroupsAndMisshapedProjections) {
+  expectRefused(selectPrefillAttention({6, 4, 16, 64}, options()).status(),
+                "heads 6 is not a positive multiple of kv_heads 4");
+  expectRefused(selectProjection(projection(288, 20),
+                                 ProjectionRows::PrefillTokens, options())
+                    .status(),
+                "projection input width K 20 is not a positive multiple of 8");
+  expectRefused(selectEmbed(32000, 100).status(),
+                "embedding dim 100 is not a positive multiple of 8");
+  expectRefused(selectRmsNorm(36).status(), "RMSNorm dim 36");
+  ProjectionShape wrongQkv = qkv(kStories, 288, false);
+  wrongQkv.n = 800;
+  expectRefused(
+      selectProjection(wrongQkv, ProjectionRows::DecodeSlots, options())
+          .status(),
+      "the QKV projection has 800 columns, not (6 + 2 * 6) heads of 48");
+}
+
+TEST(KernelSelection, RefusesOptionsTheEngineCannotUse) {
+  EXPECT_TRUE(checkKernelOptions(options()).isOk());
+  for (int64_t blockSize : {8, 32, 128})
+    EXPECT_TRUE(checkKernelOptions(options(8, blockSize)).isOk()) << blockSize;
+  for (int64_t blockSize : {0, 4, 12, 256})
+    expectRefused(checkKernelOptions(options(8, blockSize)),
+                  "kv-block-size " + std::to_string(blockSize) +
+                      " is not supported");
+  expectRefused(checkKernelOptions(options(0)),
+                "max-slots must be positive, got 0");
+  KernelOptions noPrefill = options();
+  noPrefill.maxPrefillTokens = -1;
+  expectRefused(checkKernelOptions(noPrefill),
+                "max-prefill-tokens must be positive, got -1");
+}
+
+} // namespace
