@@ -3,11 +3,16 @@
 //   llm-run MODEL --prompt TEXT [--max-tokens N] [--temperature T --top-k K
 //           --top-p P --seed S] [--device cpu|cuda] [--tokenizer PATH]
 //
-// MODEL is a llama2.c checkpoint or a Hugging Face model directory. TTFT, TPOT
-// and tokens/s go to stderr at the end.
+// MODEL is a llama2.c checkpoint or a Hugging Face model directory (run on the
+// CPU), or an engine directory from llm-compile (run on the GPU with --device
+// cuda, through the runtime's Engine). TTFT, TPOT and tokens/s go to stderr at
+// the end.
 #include "compiler/Frontend/ModelLoader.h"
 #include "runtime/cpu/CpuGenerator.h"
 #include "runtime/cpu/CpuModel.h"
+#ifdef LLMC_HAVE_GPU
+#include "runtime/api/Engine.h"
+#endif
 #include "runtime/tokenizer/IncrementalDetokenizer.h"
 #include "runtime/tokenizer/Tokenizer.h"
 
@@ -15,6 +20,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <sys/stat.h>
 
 using namespace llmc;
 
@@ -35,11 +41,73 @@ int fail(const Status &status) {
   return 1;
 }
 
+bool isEngineDirectory(const std::string &path) {
+  struct stat info;
+  return ::stat((path + "/manifest.json").c_str(), &info) == 0;
+}
+
+#ifdef LLMC_HAVE_GPU
+Status runOnGpu(const Options &opts) {
+  if (!isEngineDirectory(opts.model))
+    return Status::error("--device cuda runs a compiled engine; " + opts.model +
+                         " is not one (compile it with llm-compile first)");
+  LLMC_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine,
+                        Engine::create(opts.model));
+  const Manifest &manifest = engine->manifest();
+  std::string tokenizerPath = opts.tokenizer;
+  if (tokenizerPath.empty() && !manifest.tokenizer.file.empty())
+    tokenizerPath = opts.model + "/" + manifest.tokenizer.file;
+  if (tokenizerPath.empty())
+    return Status::error("the engine " + opts.model +
+                         " has no tokenizer; pass --tokenizer PATH");
+  LLMC_ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tokenizer,
+                        loadTokenizer(tokenizerPath));
+
+  serving::Request request;
+  request.prompt = tokenizer->encode(opts.prompt, /*addBos=*/true);
+  request.sampling = opts.sampling;
+  request.stop.maxNewTokens = int32_t(opts.maxTokens);
+  for (int64_t id : tokenizer->stopIds())
+    request.stop.eosIds.push_back(int32_t(id));
+  LLMC_ASSIGN_OR_RETURN(std::shared_ptr<TokenStream> stream,
+                        engine->submit(request));
+
+  std::cout << opts.prompt << std::flush;
+  IncrementalDetokenizer detokenizer(*tokenizer, request.prompt.back());
+  int32_t token;
+  while (stream->next(token))
+    std::cout << detokenizer.push(token) << std::flush;
+  std::cout << detokenizer.flush() << std::endl;
+  if (stream->end() == StreamEnd::Failed)
+    return Status::error(stream->error());
+
+  const RequestMetrics m = stream->metrics();
+  const auto reason = stream->finishReason();
+  std::fprintf(stderr,
+               "llm-run: device %s, prompt %zu tokens, generated %lld tokens "
+               "(finish: %s)\n"
+               "llm-run: TTFT %.2f ms, TPOT %.2f ms, %.1f tokens/s\n",
+               engine->device().device().name.c_str(), request.prompt.size(),
+               (long long)m.outputTokens,
+               reason ? serving::finishReasonName(*reason) : "none",
+               m.ttftSeconds * 1e3, m.tpotSeconds * 1e3,
+               m.decodeTokensPerSecond());
+  return Status::ok();
+}
+#endif
+
 Status run(const Options &opts) {
-  if (opts.device == "cuda")
-    return Status::error(
-        "--device cuda runs compiled engines, which this build cannot "
-        "produce yet; use --device cpu");
+  if (opts.device == "cuda") {
+#ifdef LLMC_HAVE_GPU
+    return runOnGpu(opts);
+#else
+    return Status::error("this build has no CUDA support; use --device cpu");
+#endif
+  }
+  if (isEngineDirectory(opts.model))
+    return Status::error(opts.model +
+                         " is a compiled engine, which runs on the GPU: pass "
+                         "--device cuda");
 
   LoadOptions loadOptions;
   loadOptions.tokenizerPath = opts.tokenizer;
@@ -93,7 +161,8 @@ int main(int argc, char **argv) {
   Options opts;
   CLI::App app{"Generates a continuation of a prompt with an LLM."};
   app.add_option("model", opts.model,
-                 "llama2.c checkpoint or Hugging Face model directory")
+                 "llama2.c checkpoint, Hugging Face model directory, or (with "
+                 "--device cuda) an engine directory")
       ->required();
   app.add_option("--prompt", opts.prompt, "text to continue")->required();
   app.add_option("--tokenizer", opts.tokenizer,

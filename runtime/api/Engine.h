@@ -1,0 +1,154 @@
+// Engine: the runtime's C++ API. Loads an engine directory onto a GPU and
+// serves many requests at once: submit (token ids, sampling parameters, stop
+// conditions) returns a per-request token stream; cancel works in any state;
+// each finished stream carries its metrics (TTFT, TPOT, ITL, E2E).
+//
+// One engine-loop thread owns the Scheduler and the DeviceModel. It plans and
+// queues step N+1 while the GPU runs step N, then collects step N's tokens
+// (the scheduler takes results one step late; the device masks the work of a
+// slot that finished meanwhile). Within a step the decode rows run before the
+// prefill chunks, so a prompt that ends in this step starts decoding in the
+// next one. Callers never touch the loop: submissions and cancels go through
+// an inbox, tokens come back through the streams. Tokenizing and
+// detokenizing happen on the callers' threads; the loop sees only ids.
+#pragma once
+
+#include "runtime/Status.h"
+#include "runtime/gpu/DeviceModel.h"
+#include "runtime/metrics/RequestMetrics.h"
+#include "runtime/serving/Request.h"
+#include "runtime/serving/Scheduler.h"
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace llmc {
+
+struct EngineOptions {
+  gpu::DeviceOptions device;
+  serving::BatchingMode mode = serving::BatchingMode::Continuous;
+  /// Token rows per step, prefill and decode together (0: the engine's
+  /// prefill arena, which bounds it).
+  int32_t maxStepTokens = 0;
+};
+
+/// How a stream ended.
+enum class StreamEnd { Running, Finished, Cancelled, Failed };
+
+/// The tokens of one request, in order, as the engine produces them.
+/// Thread-safe: the engine loop pushes, any thread reads.
+class TokenStream {
+public:
+  /// Blocks until the next token (true) or the end of the stream (false).
+  bool next(int32_t &token);
+  /// Like next() but never blocks: false when no token is ready now.
+  bool tryNext(int32_t &token, bool &ended);
+  /// Blocks until the stream ends; returns every token not read yet.
+  std::vector<int32_t> drain();
+
+  StreamEnd end() const;
+  /// Set when end() == Finished.
+  std::optional<serving::FinishReason> finishReason() const;
+  /// The reason when end() == Failed.
+  std::string error() const;
+  /// Latency of the request; complete once the stream has ended.
+  RequestMetrics metrics() const;
+  /// Times the request lost its slot and was recomputed.
+  int32_t preemptions() const;
+
+private:
+  friend class Engine;
+  void push(int32_t token, Clock::time_point at);
+  void close(StreamEnd end, std::optional<serving::FinishReason> reason,
+             std::string error = {});
+
+  mutable std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<int32_t> pending_;
+  StreamEnd end_ = StreamEnd::Running;
+  std::optional<serving::FinishReason> reason_;
+  std::string error_;
+  Clock::time_point sent_;
+  std::vector<Clock::time_point> tokenTimes_;
+  int32_t preemptions_ = 0;
+};
+
+/// What the loop measured; a snapshot.
+struct EngineStats {
+  int64_t steps = 0;
+  int64_t decodeSteps = 0;
+  double gpuBusyMs = 0; ///< GPU time of the steps' work (events)
+  double gapMs = 0;     ///< GPU idle time between consecutive steps
+  int64_t gaps = 0;     ///< how many gaps were measured
+  uint64_t hostToDeviceCopies = 0;
+  /// Copies queued before decode-only steps: block-table entries that
+  /// changed and released slots. A decode step itself (one graph replay)
+  /// copies nothing.
+  uint64_t copiesBeforeDecodeOnlySteps = 0;
+  int64_t preemptions = 0; ///< summed over finished requests
+
+  /// Share of the time the GPU was busy across the measured steps.
+  double gpuBusyFraction() const {
+    return gpuBusyMs + gapMs > 0 ? gpuBusyMs / (gpuBusyMs + gapMs) : 0;
+  }
+  double meanGapMs() const { return gaps > 0 ? gapMs / double(gaps) : 0; }
+};
+
+class Engine {
+public:
+  static StatusOr<std::unique_ptr<Engine>>
+  create(const std::string &engineDirectory, const EngineOptions &options = {});
+  /// Stops the loop; streams still running end as Cancelled.
+  ~Engine();
+
+  /// Queues a request. An invalid request (empty prompt, prompt too long
+  /// for the context, bad sampling values) fails here and touches nothing.
+  StatusOr<std::shared_ptr<TokenStream>> submit(serving::Request request);
+  /// Cancels the request of `stream` in any state, freeing its slot and
+  /// blocks; the stream ends as Cancelled. No-op for an ended stream.
+  void cancel(const std::shared_ptr<TokenStream> &stream);
+
+  const Manifest &manifest() const { return device_->manifest(); }
+  const gpu::DeviceModel &device() const { return *device_; }
+  EngineStats stats() const;
+  /// Resets the measurements (e.g. after a warm-up).
+  void resetStats();
+
+private:
+  struct InFlightStep;
+  struct Inbox {
+    std::vector<std::pair<serving::Request, std::shared_ptr<TokenStream>>>
+        submissions;
+    std::vector<std::shared_ptr<TokenStream>> cancels;
+  };
+
+  Engine(std::unique_ptr<gpu::DeviceModel> device,
+         serving::Scheduler scheduler);
+  void loop();
+  Status runOnce(bool &didWork);
+  Status launch(const serving::StepPlan &plan);
+  Status collectOldest();
+  void failAll(const Status &status);
+
+  std::unique_ptr<gpu::DeviceModel> device_;
+  serving::Scheduler scheduler_;
+
+  mutable std::mutex mutex_; // guards inbox_, stopping_, stats_
+  std::condition_variable wake_;
+  Inbox inbox_;
+  bool stopping_ = false;
+  EngineStats stats_;
+
+  // Loop-thread state.
+  std::deque<InFlightStep> inFlight_;
+  std::map<serving::RequestId, std::shared_ptr<TokenStream>> streams_;
+  std::optional<int64_t> lastTicket_;
+  std::thread thread_;
+};
+
+} // namespace llmc

@@ -1,0 +1,294 @@
+// The runtime's Engine on a real GPU with a compiled stories15M engine:
+// greedy output against the CPU reference, batch invariance, preemption with
+// a KV pool that is too small, the steady-decode GPU busy share, and the
+// per-request errors and cancels that must leave other requests running.
+//
+// The engine and the expected story come from the environment (the lit test
+// test/GPU/engine-serving.test compiles the engine and runs the CPU model
+// first):
+//   LLMC_TEST_ENGINE    a stories15M engine directory (llm-compile)
+//   LLMC_TEST_EXPECTED  the CPU reference's greedy ids after "Once upon a
+//                       time", one per line (llmc-dump-logits --tokens)
+// Without a GPU, or without those variables, every test skips.
+#include "runtime/api/Engine.h"
+#include "runtime/tokenizer/Tokenizer.h"
+#include "test/GPU/KernelHarness.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+
+namespace llmc {
+namespace {
+
+std::string environment(const char *name) {
+  const char *value = std::getenv(name);
+  return value ? value : "";
+}
+
+#define LLMC_REQUIRE_ENGINE()                                                  \
+  do {                                                                         \
+    LLMC_REQUIRE_GPU();                                                        \
+    if (environment("LLMC_TEST_ENGINE").empty() ||                             \
+        environment("LLMC_TEST_EXPECTED").empty())                             \
+      GTEST_SKIP() << "LLMC_TEST_ENGINE / LLMC_TEST_EXPECTED not set";         \
+  } while (0)
+
+std::unique_ptr<Engine> makeEngine(const EngineOptions &options = {}) {
+  StatusOr<std::unique_ptr<Engine>> engine =
+      Engine::create(environment("LLMC_TEST_ENGINE"), options);
+  EXPECT_TRUE(engine.isOk()) << engine.status().message();
+  return engine.isOk() ? std::move(engine).value() : nullptr;
+}
+
+serving::Request greedy(std::vector<int32_t> prompt, int32_t maxNewTokens) {
+  serving::Request request;
+  request.prompt = std::move(prompt);
+  request.stop.maxNewTokens = maxNewTokens;
+  request.stop.eosIds = {2};
+  return request;
+}
+
+/// Prompts of different lengths and contents: slices of a story's ids.
+std::vector<serving::Request>
+mixedRequests(int count, uint64_t seed, int32_t maxPrompt, int32_t maxOutput) {
+  std::mt19937_64 random(seed);
+  std::vector<serving::Request> requests;
+  for (int i = 0; i < count; ++i) {
+    const int32_t length = 1 + int32_t(random() % uint64_t(maxPrompt));
+    std::vector<int32_t> prompt{1};
+    for (int32_t t = 1; t < length; ++t)
+      prompt.push_back(int32_t(100 + random() % 20000));
+    serving::Request request =
+        greedy(prompt, 1 + int32_t(random() % uint64_t(maxOutput)));
+    if (i % 3 == 1) { // some seeded sampling too
+      request.sampling.temperature = 0.8f;
+      request.sampling.topK = 40;
+      request.sampling.topP = 0.95f;
+      request.sampling.seed = uint64_t(i);
+    }
+    requests.push_back(request);
+  }
+  return requests;
+}
+
+std::vector<std::vector<int32_t>>
+runTogether(Engine &engine, const std::vector<serving::Request> &requests) {
+  std::vector<std::shared_ptr<TokenStream>> streams;
+  for (const serving::Request &request : requests) {
+    auto stream = engine.submit(request);
+    EXPECT_TRUE(stream.isOk()) << stream.status().message();
+    streams.push_back(stream.isOk() ? *stream : nullptr);
+  }
+  std::vector<std::vector<int32_t>> outputs;
+  for (auto &stream : streams) {
+    outputs.push_back(stream ? stream->drain() : std::vector<int32_t>{});
+    if (stream) {
+      EXPECT_EQ(stream->end(), StreamEnd::Finished) << stream->error();
+    }
+  }
+  return outputs;
+}
+
+TEST(EngineServing, GreedyStoryMatchesTheCpuReference) {
+  LLMC_REQUIRE_ENGINE();
+  std::vector<int32_t> expected;
+  std::ifstream in(environment("LLMC_TEST_EXPECTED"));
+  for (int32_t id; in >> id;)
+    expected.push_back(id);
+  ASSERT_GE(expected.size(), 48u);
+  expected.resize(48);
+
+  std::unique_ptr<Engine> engine = makeEngine();
+  ASSERT_TRUE(engine);
+  const std::string tokenizerPath =
+      environment("LLMC_TEST_ENGINE") + "/" + engine->manifest().tokenizer.file;
+  StatusOr<std::unique_ptr<Tokenizer>> tokenizer = loadTokenizer(tokenizerPath);
+  ASSERT_TRUE(tokenizer.isOk()) << tokenizer.status().message();
+  const std::vector<int32_t> prompt =
+      (*tokenizer)->encode("Once upon a time", /*addBos=*/true);
+  serving::Request request = greedy(prompt, 48);
+  request.stop.eosIds.clear();
+  auto stream = engine->submit(request);
+  ASSERT_TRUE(stream.isOk()) << stream.status().message();
+  const std::vector<int32_t> actual = (*stream)->drain();
+  ASSERT_EQ(actual.size(), expected.size());
+  int firstMismatch = -1;
+  for (size_t i = 0; i < actual.size() && firstMismatch < 0; ++i)
+    if (actual[i] != expected[i])
+      firstMismatch = int(i);
+  EXPECT_EQ(firstMismatch, -1)
+      << "GPU and CPU greedy tokens differ at " << firstMismatch;
+  const std::string text = (*tokenizer)->decode(actual, prompt.back());
+  std::printf("greedy continuation (48 tokens, identical to the CPU): %s\n",
+              text.c_str());
+}
+
+TEST(EngineServing, BatchedOutputsEqualEachRequestRunAlone) {
+  LLMC_REQUIRE_ENGINE();
+  std::unique_ptr<Engine> engine = makeEngine();
+  ASSERT_TRUE(engine);
+  const std::vector<serving::Request> requests =
+      mixedRequests(256, 7, 120, 100);
+  const auto together = runTogether(*engine, requests);
+  int mismatched = 0;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const auto alone = runTogether(*engine, {requests[i]});
+    if (alone[0] != together[i])
+      ++mismatched;
+  }
+  std::printf("batch invariance: %d of %zu requests differ\n", mismatched,
+              requests.size());
+  EXPECT_EQ(mismatched, 0);
+}
+
+TEST(EngineServing, ATooSmallKvPoolCompletesEveryRequestByPreemption) {
+  LLMC_REQUIRE_ENGINE();
+  // Fixed lengths (no EOS), so every request must stream exactly its
+  // max_new_tokens however often it is preempted.
+  std::vector<serving::Request> requests = mixedRequests(48, 11, 100, 120);
+  for (serving::Request &request : requests)
+    request.stop.eosIds.clear();
+  std::unique_ptr<Engine> roomy = makeEngine();
+  ASSERT_TRUE(roomy);
+  const auto expected = runTogether(*roomy, requests);
+  roomy.reset();
+
+  EngineOptions tight;
+  // One full context and a half: far less than the slots want at once.
+  const int64_t perContext =
+      (256 + 15) / 16; // stories15M: 256 positions, 16-position blocks
+  tight.device.maxKvBlocks = perContext * 3 / 2;
+  std::unique_ptr<Engine> engine = makeEngine(tight);
+  ASSERT_TRUE(engine);
+  std::vector<std::shared_ptr<TokenStream>> streams;
+  for (const serving::Request &request : requests)
+    streams.push_back(*engine->submit(request));
+  int preempted = 0, differ = 0, differNotPreempted = 0;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const std::vector<int32_t> actual = streams[i]->drain();
+    EXPECT_EQ(streams[i]->end(), StreamEnd::Finished) << streams[i]->error();
+    // Nothing lost or duplicated: exactly the requested count.
+    EXPECT_EQ(int32_t(actual.size()), requests[i].stop.maxNewTokens) << i;
+    const bool wasPreempted = streams[i]->preemptions() > 0;
+    preempted += wasPreempted;
+    if (actual == expected[i])
+      continue;
+    ++differ;
+    differNotPreempted += !wasPreempted;
+    size_t common = 0;
+    while (common < actual.size() && common < expected[i].size() &&
+           actual[common] == expected[i][common])
+      ++common;
+    std::printf("  request %zu (%d preemptions): first %zu of %zu tokens equal "
+                "the roomy run\n",
+                i, streams[i]->preemptions(), common, actual.size());
+  }
+  std::printf("small pool (%lld blocks): %lld preemptions over %d requests; "
+              "%d of %zu outputs differ from the roomy run, %d of them never "
+              "preempted\n",
+              (long long)engine->device().numKvBlocks(),
+              (long long)engine->stats().preemptions, preempted, differ,
+              requests.size(), differNotPreempted);
+  EXPECT_GT(preempted, 0);
+  // A request that kept its slot computes exactly what it would alone.
+  EXPECT_EQ(differNotPreempted, 0);
+}
+
+TEST(EngineServing, SteadyDecodeKeepsTheGpuBusy) {
+  LLMC_REQUIRE_ENGINE();
+  std::unique_ptr<Engine> engine = makeEngine();
+  ASSERT_TRUE(engine);
+  const int64_t slots = engine->manifest().options.maxSlots;
+  std::vector<serving::Request> requests;
+  for (int64_t i = 0; i < slots; ++i) {
+    serving::Request request = greedy({1, int32_t(300 + i)}, 200);
+    request.stop.eosIds.clear();
+    requests.push_back(request);
+  }
+  std::vector<std::shared_ptr<TokenStream>> streams;
+  for (const auto &request : requests)
+    streams.push_back(*engine->submit(request));
+  // Measure once every slot decodes.
+  int32_t token;
+  for (auto &stream : streams)
+    for (int i = 0; i < 8; ++i)
+      ASSERT_TRUE(stream->next(token));
+  engine->resetStats();
+  for (auto &stream : streams)
+    stream->drain();
+  const EngineStats stats = engine->stats();
+  std::printf("steady decode, %lld slots: %lld steps, GPU busy %.1f%%, mean "
+              "gap between steps %.1f us, %llu copies before decode-only "
+              "steps\n",
+              (long long)slots, (long long)stats.steps,
+              100 * stats.gpuBusyFraction(), 1e3 * stats.meanGapMs(),
+              (unsigned long long)stats.copiesBeforeDecodeOnlySteps);
+  EXPECT_GE(stats.gpuBusyFraction(), 0.95);
+}
+
+TEST(EngineServing, QueuedRequestsStartWhenAFullBatchFinishesTogether) {
+  LLMC_REQUIRE_ENGINE();
+  std::unique_ptr<Engine> engine = makeEngine();
+  ASSERT_TRUE(engine);
+  const int64_t slots = engine->manifest().options.maxSlots;
+  // Every slot finishes at the same step; the extra request waits for one.
+  std::vector<serving::Request> requests;
+  for (int64_t i = 0; i <= slots; ++i) {
+    serving::Request request = greedy({1, int32_t(1000 + i)}, 12);
+    request.stop.eosIds.clear();
+    requests.push_back(request);
+  }
+  for (const auto &output : runTogether(*engine, requests))
+    EXPECT_EQ(output.size(), 12u);
+}
+
+TEST(EngineServing, ATooLongPromptFailsAloneAndOthersContinue) {
+  LLMC_REQUIRE_ENGINE();
+  std::unique_ptr<Engine> engine = makeEngine();
+  ASSERT_TRUE(engine);
+  auto running = engine->submit(greedy({1, 400, 500}, 20));
+  ASSERT_TRUE(running.isOk());
+  std::vector<int32_t> tooLong(300, 100);
+  auto refused = engine->submit(greedy(tooLong, 4));
+  ASSERT_FALSE(refused.isOk());
+  EXPECT_NE(refused.status().message().find("context"), std::string::npos)
+      << refused.status().message();
+  EXPECT_FALSE((*running)->drain().empty());
+  EXPECT_EQ((*running)->end(), StreamEnd::Finished);
+}
+
+TEST(EngineServing, CancelInEveryStateFreesTheSlot) {
+  LLMC_REQUIRE_ENGINE();
+  std::unique_ptr<Engine> engine = makeEngine();
+  ASSERT_TRUE(engine);
+  const int64_t slots = engine->manifest().options.maxSlots;
+  // Queued (more requests than slots), decoding, and finished streams.
+  std::vector<std::shared_ptr<TokenStream>> streams;
+  for (int64_t i = 0; i < 2 * slots; ++i) {
+    serving::Request request = greedy({1, int32_t(700 + i)}, 150);
+    request.stop.eosIds.clear();
+    streams.push_back(*engine->submit(request));
+  }
+  int32_t token;
+  ASSERT_TRUE(streams[0]->next(token)); // decoding now
+  for (auto &stream : streams)
+    engine->cancel(stream);
+  for (auto &stream : streams) {
+    stream->drain();
+    EXPECT_NE(stream->end(), StreamEnd::Failed) << stream->error();
+  }
+  // Every slot and block is free again: a full batch runs to completion.
+  std::vector<serving::Request> again;
+  for (int64_t i = 0; i < slots; ++i)
+    again.push_back(greedy({1, int32_t(900 + i)}, 30));
+  const auto outputs = runTogether(*engine, again);
+  for (const auto &output : outputs)
+    EXPECT_FALSE(output.empty());
+}
+
+} // namespace
+} // namespace llmc
