@@ -1,0 +1,209 @@
+#!/usr/bin/python3
+"""Draws llm-bench's JSON reports as PNG charts.
+
+    /usr/bin/python3 bench/plot.py REPORT.json [REPORT.json ...] [-o DIR]
+
+Each chart is drawn when the reports hold its workload:
+  throughput_vs_batch.png    decode (steady decode tokens/s per batch) and
+                             concurrency (output tokens/s per level), with
+                             llm-estimate's prediction dashed
+  latency_vs_throughput.png  concurrency: median and p99 TPOT against output
+                             tokens/s, one point per concurrency level
+  ttft_vs_prompt.png         ttft: mean TTFT (p90 as the bar's top) per
+                             prompt length, predicted dashed
+  static_vs_continuous.png   static-vs-continuous: output tokens/s and median
+                             E2E latency of both modes
+
+Several reports (engines, devices, commits) are drawn as separate series,
+labelled with the model and device. Uses Debian's python3-matplotlib
+(scripts/install-deps.sh), which installs for /usr/bin/python3.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def series_label(report):
+    device = report.get("device", {}).get("device", "unknown device")
+    return f"{report.get('model', '?')} on {device}"
+
+
+def results(report, workload):
+    return [r for r in report.get("results", []) if r["workload"] == workload]
+
+
+def predicted_tokens_per_second(result):
+    estimate = result.get("estimate")
+    if not estimate:
+        return None
+    rate = estimate.get("decode_tokens_per_second", 0)
+    return rate if rate > 0 else None
+
+
+def save(figure, directory, name):
+    path = os.path.join(directory, name)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    print(path)
+
+
+def throughput_vs_batch(reports, directory):
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    drawn = False
+    for report in reports:
+        label = series_label(report)
+        decode = sorted(results(report, "decode"), key=lambda r: r["params"]["batch"])
+        if decode:
+            batches = [r["params"]["batch"] for r in decode]
+            rates = [
+                r["steady_decode"]["tokens_per_second"]
+                or r["throughput"]["output_tokens_per_second"]
+                for r in decode
+            ]
+            axes.plot(batches, rates, "o-", label=f"{label}: decode")
+            predicted = [(b, predicted_tokens_per_second(r)) for b, r in zip(batches, decode)]
+            predicted = [(b, p) for b, p in predicted if p]
+            if predicted:
+                axes.plot(*zip(*predicted), "x--", label=f"{label}: predicted")
+            drawn = True
+        levels = sorted(results(report, "concurrency"), key=lambda r: r["params"]["concurrency"])
+        if levels:
+            axes.plot(
+                [r["params"]["concurrency"] for r in levels],
+                [r["throughput"]["output_tokens_per_second"] for r in levels],
+                "s-",
+                label=f"{label}: closed loop",
+            )
+            drawn = True
+    if not drawn:
+        plt.close(figure)
+        return
+    axes.set_xscale("log", base=2)
+    axes.set_xlabel("batch (decode) / requests in flight (closed loop)")
+    axes.set_ylabel("output tokens/s")
+    axes.set_title("Throughput against batch size")
+    axes.grid(True, alpha=0.3)
+    axes.legend(fontsize=8)
+    save(figure, directory, "throughput_vs_batch.png")
+
+
+def latency_vs_throughput(reports, directory):
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    drawn = False
+    for report in reports:
+        levels = sorted(results(report, "concurrency"), key=lambda r: r["params"]["concurrency"])
+        levels = [r for r in levels if r["latency"]["tpot"]["count"] > 0]
+        if not levels:
+            continue
+        label = series_label(report)
+        rates = [r["throughput"]["output_tokens_per_second"] for r in levels]
+        median = [1e3 * r["latency"]["tpot"]["median"] for r in levels]
+        p99 = [1e3 * r["latency"]["tpot"]["p99"] for r in levels]
+        axes.plot(rates, median, "o-", label=f"{label}: TPOT median")
+        axes.plot(rates, p99, "v:", label=f"{label}: TPOT p99")
+        for rate, value, r in zip(rates, median, levels):
+            axes.annotate(str(r["params"]["concurrency"]), (rate, value),
+                          textcoords="offset points", xytext=(4, 4), fontsize=7)
+        drawn = True
+    if not drawn:
+        plt.close(figure)
+        return
+    axes.set_xlabel("output tokens/s")
+    axes.set_ylabel("TPOT (ms)")
+    axes.set_title("Latency against throughput (labels: requests in flight)")
+    axes.grid(True, alpha=0.3)
+    axes.legend(fontsize=8)
+    save(figure, directory, "latency_vs_throughput.png")
+
+
+def ttft_vs_prompt(reports, directory):
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    drawn = False
+    for report in reports:
+        runs = sorted(results(report, "ttft"), key=lambda r: r["params"]["prompt"])
+        runs = [r for r in runs if r["latency"]["ttft"]["count"] > 0]
+        if not runs:
+            continue
+        label = series_label(report)
+        prompts = [r["params"]["prompt"] for r in runs]
+        mean = [1e3 * r["latency"]["ttft"]["mean"] for r in runs]
+        p90 = [1e3 * r["latency"]["ttft"]["p90"] for r in runs]
+        axes.errorbar(prompts, mean, yerr=[[0] * len(mean), [max(0, h - m) for h, m in zip(p90, mean)]],
+                      fmt="o-", capsize=3, label=f"{label}: mean (bar to p90)")
+        predicted = [(p, 1e3 * r["estimate"]["ttft_seconds"]) for p, r in zip(prompts, runs) if r.get("estimate")]
+        if predicted:
+            axes.plot(*zip(*predicted), "x--", label=f"{label}: predicted")
+        drawn = True
+    if not drawn:
+        plt.close(figure)
+        return
+    axes.set_xscale("log", base=2)
+    axes.set_xlabel("prompt tokens")
+    axes.set_ylabel("TTFT (ms)")
+    axes.set_title("Time to first token against prompt length")
+    axes.grid(True, alpha=0.3)
+    axes.legend(fontsize=8)
+    save(figure, directory, "ttft_vs_prompt.png")
+
+
+def static_vs_continuous(reports, directory):
+    rows = []
+    for report in reports:
+        for r in results(report, "static-vs-continuous"):
+            rows.append((f"{series_label(report)}\n{r['mode']}", r))
+    if not rows:
+        return
+    figure, (rate_axes, latency_axes) = plt.subplots(1, 2, figsize=(10, 4.5))
+    names = [name for name, _ in rows]
+    colors = ["tab:gray" if r["mode"] == "static" else "tab:blue" for _, r in rows]
+    rate_axes.bar(names, [r["throughput"]["output_tokens_per_second"] for _, r in rows], color=colors)
+    rate_axes.set_ylabel("output tokens/s")
+    rate_axes.set_title("Throughput")
+    latency_axes.bar(names, [r["latency"]["e2e"]["median"] for _, r in rows], color=colors)
+    latency_axes.set_ylabel("median E2E latency (s)")
+    latency_axes.set_title("Latency")
+    for axes in (rate_axes, latency_axes):
+        axes.tick_params(axis="x", labelsize=7)
+        axes.grid(True, axis="y", alpha=0.3)
+    ratios = [
+        f"{c['name']}: {c['value']:.2f}"
+        for report in reports
+        for c in report.get("comparisons", [])
+    ]
+    figure.suptitle("Static against continuous batching" + ("\n" + "; ".join(ratios) if ratios else ""),
+                    fontsize=10)
+    save(figure, directory, "static_vs_continuous.png")
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description="Draws llm-bench JSON reports as PNG charts.")
+    parser.add_argument("reports", nargs="+", help="llm-bench --json outputs")
+    parser.add_argument("-o", "--output", default=".", help="directory for the PNG files")
+    args = parser.parse_args(argv)
+    reports = []
+    for path in args.reports:
+        try:
+            with open(path) as f:
+                report = json.load(f)
+        except (OSError, json.JSONDecodeError) as error:
+            sys.exit(f"plot.py: error: {path}: {error}")
+        if report.get("tool") != "llm-bench":
+            sys.exit(f"plot.py: error: {path} is not an llm-bench report")
+        reports.append(report)
+    os.makedirs(args.output, exist_ok=True)
+    throughput_vs_batch(reports, args.output)
+    latency_vs_throughput(reports, args.output)
+    ttft_vs_prompt(reports, args.output)
+    static_vs_continuous(reports, args.output)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

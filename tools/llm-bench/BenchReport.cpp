@@ -1,0 +1,165 @@
+// JSON and text forms of llm-bench's results.
+#include "tools/llm-bench/BenchReport.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace llmc::bench {
+
+using nlohmann::json;
+
+namespace {
+
+json toJson(const Distribution &d) {
+  return {{"count", d.count}, {"mean", d.mean}, {"median", d.median},
+          {"p90", d.p90},     {"p99", d.p99},   {"min", d.min},
+          {"max", d.max}};
+}
+
+/// "12.34" (milliseconds) or "-" for an empty distribution.
+std::string ms(double seconds, bool defined = true) {
+  if (!defined)
+    return "-";
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.2f", seconds * 1e3);
+  return buffer;
+}
+
+std::string fixed(double value, int decimals) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.*f", decimals, value);
+  return buffer;
+}
+
+/// Columns padded to their widest cell, the first left-aligned.
+std::string table(const std::vector<std::vector<std::string>> &rows) {
+  std::vector<size_t> widths;
+  for (const auto &row : rows)
+    for (size_t i = 0; i < row.size(); ++i) {
+      widths.resize(std::max(widths.size(), row.size()));
+      widths[i] = std::max(widths[i], row[i].size());
+    }
+  std::ostringstream out;
+  for (const auto &row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      const std::string pad(widths[i] - row[i].size(), ' ');
+      out << (i == 0 ? row[i] + pad : "  " + pad + row[i]);
+    }
+    out << "\n";
+  }
+  return out.str();
+}
+
+std::string name(const BenchResult &r) {
+  return r.workload + " " + r.label +
+         (r.mode == "continuous" ? "" : " [" + r.mode + "]");
+}
+
+} // namespace
+
+json toJson(const BenchResult &r) {
+  const LatencySummary latency = r.run.latency();
+  const Throughput throughput = r.run.throughput();
+  const DecodeWindow window = r.run.steadyDecode();
+  const EngineCounters &c = r.run.counters;
+  json result = {
+      {"workload", r.workload},
+      {"label", r.label},
+      {"mode", r.mode},
+      {"params",
+       {{"batch", r.batch},
+        {"prompt", r.prompt},
+        {"output", r.output},
+        {"requests", int64_t(r.run.requests.size())},
+        {"concurrency", r.concurrency}}},
+      {"latency",
+       {{"ttft", toJson(latency.ttft)},
+        {"tpot", toJson(latency.tpot)},
+        {"itl", toJson(latency.itl)},
+        {"e2e", toJson(latency.e2e)}}},
+      {"throughput",
+       {{"seconds", throughput.seconds},
+        {"output_tokens_per_second", throughput.outputTokensPerSecond},
+        {"total_tokens_per_second", throughput.totalTokensPerSecond},
+        {"requests_per_second", throughput.requestsPerSecond}}},
+      {"engine",
+       {{"gpu_busy_fraction", c.gpuBusyFraction},
+        {"mean_gap_ms", c.meanGapMs},
+        {"steps", c.steps},
+        {"decode_steps", c.decodeSteps},
+        {"preemptions", c.preemptions},
+        {"host_to_device_copies", c.hostToDeviceCopies}}},
+      {"steady_decode",
+       {{"seconds", window.seconds},
+        {"tokens", window.tokens},
+        {"tokens_per_second", window.tokensPerSecond()}}},
+      {"derived", r.derived},
+      {"estimate", r.estimate},
+  };
+  return result;
+}
+
+json toJson(const BenchReport &report) {
+  json j = report.header;
+  j["results"] = json::array();
+  for (const BenchResult &r : report.results)
+    j["results"].push_back(toJson(r));
+  j["comparisons"] = json::array();
+  for (const Comparison &c : report.comparisons)
+    j["comparisons"].push_back({{"name", c.name}, {"value", c.value}});
+  return j;
+}
+
+std::string formatReport(const BenchReport &report) {
+  std::vector<std::vector<std::string>> latencyRows = {
+      {"latency (ms)", "reqs", "TTFT mean", "p50", "p90", "p99", "TPOT mean",
+       "p50", "p90", "p99", "ITL p50", "p99", "E2E p50", "p99"}};
+  std::vector<std::vector<std::string>> throughputRows = {
+      {"throughput", "out tok/s", "total tok/s", "req/s", "steady tok/s",
+       "GPU busy %", "gap ms", "steps", "preempt"}};
+  std::vector<std::vector<std::string>> predictionRows = {
+      {"predicted", "TTFT ms", "measured", "ratio", "TPOT ms", "measured",
+       "ratio"}};
+  for (const BenchResult &r : report.results) {
+    const LatencySummary l = r.run.latency();
+    const Throughput t = r.run.throughput();
+    const DecodeWindow w = r.run.steadyDecode();
+    const EngineCounters &c = r.run.counters;
+    const bool tpot = !l.tpot.empty(), itl = !l.itl.empty();
+    latencyRows.push_back(
+        {name(r), std::to_string(r.run.requests.size()), ms(l.ttft.mean),
+         ms(l.ttft.median), ms(l.ttft.p90), ms(l.ttft.p99),
+         ms(l.tpot.mean, tpot), ms(l.tpot.median, tpot), ms(l.tpot.p90, tpot),
+         ms(l.tpot.p99, tpot), ms(l.itl.median, itl), ms(l.itl.p99, itl),
+         ms(l.e2e.median), ms(l.e2e.p99)});
+    throughputRows.push_back(
+        {name(r), fixed(t.outputTokensPerSecond, 1),
+         fixed(t.totalTokensPerSecond, 1), fixed(t.requestsPerSecond, 2),
+         w.seconds > 0 ? fixed(w.tokensPerSecond(), 1) : "-",
+         fixed(100 * c.gpuBusyFraction, 1), fixed(c.meanGapMs, 3),
+         std::to_string(c.steps), std::to_string(c.preemptions)});
+    if (r.predictedTtftSeconds > 0 || r.predictedTpotSeconds > 0) {
+      auto ratio = [](double measured, double predicted, bool defined) {
+        return defined && predicted > 0 ? fixed(measured / predicted, 2) : "-";
+      };
+      predictionRows.push_back(
+          {name(r), ms(r.predictedTtftSeconds), ms(l.ttft.mean),
+           ratio(l.ttft.mean, r.predictedTtftSeconds, !l.ttft.empty()),
+           ms(r.predictedTpotSeconds, r.predictedTpotSeconds > 0),
+           ms(l.tpot.mean, tpot),
+           ratio(l.tpot.mean, r.predictedTpotSeconds, tpot)});
+    }
+  }
+  std::ostringstream out;
+  out << table(latencyRows) << "\n" << table(throughputRows);
+  if (predictionRows.size() > 1)
+    out << "\n" << table(predictionRows);
+  for (const BenchResult &r : report.results)
+    for (const auto &[key, value] : r.derived)
+      out << name(r) << ": " << key << " " << fixed(value, 4) << "\n";
+  for (const Comparison &c : report.comparisons)
+    out << c.name << ": " << fixed(c.value, 2) << "\n";
+  return out.str();
+}
+
+} // namespace llmc::bench
