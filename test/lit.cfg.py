@@ -15,6 +15,10 @@ config.test_exec_root = os.path.join(config.llmc_obj_root, "test")
 config.environment["PATH"] = os.pathsep.join(
     [config.llmc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")]
 )
+# One NVRTC compile cache for every test that compiles an engine (lit runs
+# without HOME); tests about the cache itself set their own.
+config.environment["LLMC_CACHE_DIR"] = os.path.join(
+    config.llmc_obj_root, "test", "nvrtc-cache")
 # Debian's numpy installs for /usr/bin/python3, which may not be first on PATH.
 config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(("%llmc-src", config.llmc_src_root))

@@ -103,7 +103,8 @@ struct Engine::InFlightStep {
   int64_t step = 0;
   std::vector<gpu::StepTicket> tickets;
   bool decodeOnly = false;
-  uint64_t copies = 0; ///< host-to-device copies queued for it
+  uint64_t copies = 0;     ///< host-to-device copies queued for it
+  uint64_t wordWrites = 0; ///< device memsets queued for it
 };
 
 StatusOr<std::unique_ptr<Engine>>
@@ -265,6 +266,7 @@ Status Engine::runOnce(bool &didWork) {
 
 Status Engine::launch(const serving::StepPlan &plan) {
   const uint64_t copiesBefore = device_->hostToDeviceCopies();
+  const uint64_t writesBefore = device_->wordWrites();
   for (int32_t slot : plan.releasedSlots)
     LLMC_RETURN_IF_ERROR(device_->release(slot));
   for (const serving::SlotInit &init : plan.admissions) {
@@ -309,6 +311,7 @@ Status Engine::launch(const serving::StepPlan &plan) {
     step.tickets.push_back(ticket);
   }
   step.copies = device_->hostToDeviceCopies() - copiesBefore;
+  step.wordWrites = device_->wordWrites() - writesBefore;
   inFlight_.push_back(std::move(step));
   return Status::ok();
 }
@@ -359,7 +362,8 @@ Status Engine::collectOldest() {
   ++stats_.steps;
   if (step.decodeOnly) {
     ++stats_.decodeSteps;
-    stats_.copiesBeforeDecodeOnlySteps += step.copies;
+    stats_.copiesInDecodeOnlySteps += step.copies;
+    stats_.wordWritesBeforeDecodeOnlySteps += step.wordWrites;
   }
   stats_.gpuBusyMs += gpuMs;
   stats_.gapMs += gapMs;

@@ -86,10 +86,13 @@ struct EngineStats {
   double gapMs = 0;     ///< GPU idle time between consecutive steps
   int64_t gaps = 0;     ///< how many gaps were measured
   uint64_t hostToDeviceCopies = 0;
-  /// Copies queued before decode-only steps: block-table entries that
-  /// changed and released slots. A decode step itself (one graph replay)
-  /// copies nothing.
-  uint64_t copiesBeforeDecodeOnlySteps = 0;
+  /// Host-to-device copies queued for decode-only steps (must stay 0: a
+  /// decode step is one graph replay, and what changes between steps is
+  /// set by device memsets).
+  uint64_t copiesInDecodeOnlySteps = 0;
+  /// 4-byte device memsets queued before decode-only steps (block-table
+  /// entries, released slots).
+  uint64_t wordWritesBeforeDecodeOnlySteps = 0;
   int64_t preemptions = 0; ///< summed over finished requests
 
   /// Share of the time the GPU was busy across the measured steps.

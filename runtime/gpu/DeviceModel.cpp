@@ -320,6 +320,13 @@ Status DeviceModel::copyStaged(const void *host, std::size_t bytes,
       "cuMemcpyHtoDAsync");
 }
 
+Status DeviceModel::setWord(CUdeviceptr target, int32_t value) {
+  ++wordWrites_;
+  return driver_->check(
+      driver_->cuMemsetD32Async(target, uint32_t(value), 1, stream_->handle()),
+      "cuMemsetD32Async");
+}
+
 Status DeviceModel::admit(int slot, const SlotInit &init) {
   if (slot < 0 || slot >= maxSlots())
     return Status::error("slot " + std::to_string(slot) + " is outside 0.." +
@@ -349,10 +356,9 @@ Status DeviceModel::release(int slot) {
   if (slot < 0 || slot >= maxSlots())
     return Status::error("slot " + std::to_string(slot) + " is outside 0.." +
                          std::to_string(maxSlots() - 1));
-  const int32_t idle = int32_t(FinishReason::Idle), none = -1;
-  LLMC_RETURN_IF_ERROR(
-      copyStaged(&idle, 4, slotPointers_["finished"] + 4 * slot));
-  return copyStaged(&none, 4, slotPointers_["positions"] + 4 * slot);
+  LLMC_RETURN_IF_ERROR(setWord(slotPointers_["finished"] + 4 * slot,
+                               int32_t(FinishReason::Idle)));
+  return setWord(slotPointers_["positions"] + 4 * slot, -1);
 }
 
 Status DeviceModel::startDecoding(int slot, int32_t token, int64_t position) {
@@ -371,10 +377,9 @@ DeviceModel::updateBlockTables(const std::vector<BlockTableEntry> &entries) {
       return Status::error("block-table entry (slot " + std::to_string(e.slot) +
                            ", index " + std::to_string(e.index) + ", block " +
                            std::to_string(e.block) + ") is out of range");
-    const int32_t block = e.block;
-    LLMC_RETURN_IF_ERROR(copyStaged(
-        &block, 4,
-        blockTables_.pointer() + 4 * uint64_t(e.slot * perSeq + e.index)));
+    LLMC_RETURN_IF_ERROR(setWord(blockTables_.pointer() +
+                                     4 * uint64_t(e.slot * perSeq + e.index),
+                                 e.block));
   }
   return Status::ok();
 }
@@ -467,7 +472,7 @@ DeviceModel::enqueuePrefill(const std::vector<PrefillChunk> &chunks) {
     const int32_t last =
         int32_t(chunk.startPosition + int64_t(chunk.tokens.size()) - 1);
     LLMC_RETURN_IF_ERROR(
-        copyStaged(&last, 4, slotPointers_["positions"] + 4 * chunk.slot));
+        setWord(slotPointers_["positions"] + 4 * chunk.slot, last));
   }
   if (anyLast) {
     const KernelArg &logits = prefill_->outputs.at("logits");

@@ -11,9 +11,11 @@
 // kernel writes; the host reads a step's row once the step's event completes.
 //
 // Host-to-device copies happen only for work that is not a decode step:
-// admitting a request into a slot, a prefill batch's chunk tables, and block
-// table entries that changed. Each copy reads from a per-step pinned staging
-// area that stays untouched until that step has completed.
+// admitting a request into a slot and a prefill batch's chunk tables. Each
+// copy reads from a per-step pinned staging area that stays untouched until
+// that step has completed. Single words that change between decode steps (a
+// block-table entry, a released slot's flags) are set on the device by a
+// 4-byte memset queued before the step, which moves nothing over PCIe.
 #pragma once
 
 #include "runtime/Status.h"
@@ -163,6 +165,8 @@ public:
   Status synchronize() const { return stream_->synchronize(); }
   /// Host-to-device copies queued so far (the step-copy audit).
   uint64_t hostToDeviceCopies() const { return hostToDeviceCopies_; }
+  /// Device words set by memset so far (block tables, released slots).
+  uint64_t wordWrites() const { return wordWrites_; }
 
 private:
   struct StepSlot; // per in-flight step: staging memory and events
@@ -178,6 +182,8 @@ private:
   /// Copies `bytes` of `host` into the next step's staging and queues the
   /// copy to `target`.
   Status copyStaged(const void *host, std::size_t bytes, CUdeviceptr target);
+  /// Queues setting the 32-bit word at `target` to `value`.
+  Status setWord(CUdeviceptr target, int32_t value);
   StatusOr<StepTicket> beginStep();
   Status endStep(StepTicket &ticket);
   StatusOr<BoundPhase> bindSample(CUdeviceptr logits, CUdeviceptr mask,
@@ -208,6 +214,7 @@ private:
   uint64_t stepsQueued_ = 0;
   uint64_t updatesQueued_ = 0;
   uint64_t hostToDeviceCopies_ = 0;
+  uint64_t wordWrites_ = 0;
   /// Decode graphs by row count.
   std::map<int64_t, cuda::GraphExec> decodeGraphs_;
 };

@@ -222,11 +222,13 @@ TEST(EngineServing, SteadyDecodeKeepsTheGpuBusy) {
     stream->drain();
   const EngineStats stats = engine->stats();
   std::printf("steady decode, %lld slots: %lld steps, GPU busy %.1f%%, mean "
-              "gap between steps %.1f us, %llu copies before decode-only "
-              "steps\n",
+              "gap between steps %.1f us, %llu host-to-device copies in "
+              "decode steps, %llu word memsets before them\n",
               (long long)slots, (long long)stats.steps,
               100 * stats.gpuBusyFraction(), 1e3 * stats.meanGapMs(),
-              (unsigned long long)stats.copiesBeforeDecodeOnlySteps);
+              (unsigned long long)stats.copiesInDecodeOnlySteps,
+              (unsigned long long)stats.wordWritesBeforeDecodeOnlySteps);
+  EXPECT_EQ(stats.copiesInDecodeOnlySteps, 0u);
   EXPECT_GE(stats.gpuBusyFraction(), 0.95);
 }
 
