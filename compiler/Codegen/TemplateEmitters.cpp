@@ -147,6 +147,18 @@ void gemmBody(const Wrapper &w, CudaWriter &out) {
   out.line("Kernel::run(x, w, ", rowsText(*w.launch), ", params, shared);");
 }
 
+/// The Params fields every attention kernel sets alike: the query rows and
+/// the paged KV cache they attend to.
+void emitAttentionCacheFields(const LaunchSpec &l, CudaWriter &out) {
+  out.line("params.q = q;");
+  out.line("params.qRowStride = ", constantText(l, "q_row_stride"), ";");
+  out.line("params.kCache = k_cache;");
+  out.line("params.vCache = v_cache;");
+  out.line("params.blockTables = block_tables;");
+  out.line("params.maxBlocksPerSeq = ", constantText(l, "max_blocks_per_seq"),
+           ";");
+}
+
 std::vector<WrapperParam> prefillAttentionParameters(const Wrapper &) {
   return {arena("const bf16 *", "q"),
           {"const bf16 *", "k_cache", ArgKind::KvKeys, "", false},
@@ -160,13 +172,7 @@ std::vector<WrapperParam> prefillAttentionParameters(const Wrapper &) {
 void prefillAttentionBody(const Wrapper &w, CudaWriter &out) {
   const LaunchSpec &l = *w.launch;
   out.line("PrefillAttentionParams params;");
-  out.line("params.q = q;");
-  out.line("params.qRowStride = ", constantText(l, "q_row_stride"), ";");
-  out.line("params.kCache = k_cache;");
-  out.line("params.vCache = v_cache;");
-  out.line("params.blockTables = block_tables;");
-  out.line("params.maxBlocksPerSeq = ", constantText(l, "max_blocks_per_seq"),
-           ";");
+  emitAttentionCacheFields(l, out);
   out.line("params.seqSlots = seq_slots;");
   out.line("params.queryStarts = query_starts;");
   out.line("params.startPositions = start_positions;");
@@ -176,9 +182,6 @@ void prefillAttentionBody(const Wrapper &w, CudaWriter &out) {
   out.line("Kernel::run(params);");
 }
 
-/// Both decode attention kernels take the same arguments (one Params
-/// struct): the partition kernel writes the partial_* workspaces, the reduce
-/// kernel reads them and writes out.
 /// Both decode attention kernels take the same arguments (one Params
 /// struct); each binds only what it reads or writes and passes null for the
 /// rest: the partition kernel reads q and the cache and writes the partial_*
@@ -212,13 +215,7 @@ std::vector<WrapperParam> decodeReduceParameters(const Wrapper &) {
 void decodeAttentionBody(const Wrapper &w, CudaWriter &out) {
   const LaunchSpec &l = *w.launch;
   out.line("DecodeAttentionParams params;");
-  out.line("params.q = q;");
-  out.line("params.qRowStride = ", constantText(l, "q_row_stride"), ";");
-  out.line("params.kCache = k_cache;");
-  out.line("params.vCache = v_cache;");
-  out.line("params.blockTables = block_tables;");
-  out.line("params.maxBlocksPerSeq = ", constantText(l, "max_blocks_per_seq"),
-           ";");
+  emitAttentionCacheFields(l, out);
   out.line("params.positions = positions;");
   out.line("params.finished = finished;");
   out.line("params.scale = ", floatConstantText(l, "scale"), ";");

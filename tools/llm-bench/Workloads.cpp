@@ -83,6 +83,28 @@ StatusOr<RunRecord> BenchSession::run(Engine &engine,
   return runRequests(engine, std::move(requests), concurrency, progress);
 }
 
+StatusOr<BenchResult>
+BenchSession::runUniform(RequestFactory &factory, const std::string &workload,
+                         std::string label, int64_t prompt, int64_t output,
+                         int64_t count, int64_t concurrency,
+                         const std::string &progressLabel) {
+  LLMC_ASSIGN_OR_RETURN(Engine * e,
+                        engine(serving::BatchingMode::Continuous, prompt));
+  std::vector<serving::Request> requests;
+  for (int64_t i = 0; i < count; ++i)
+    requests.push_back(factory.request(int32_t(prompt), int32_t(output)));
+  BenchResult result;
+  result.workload = workload;
+  result.label = std::move(label);
+  result.batch = std::min(concurrency, costs_.maxSlots);
+  result.prompt = prompt;
+  result.output = output;
+  result.concurrency = concurrency;
+  LLMC_ASSIGN_OR_RETURN(
+      result.run, run(*e, std::move(requests), concurrency, progressLabel));
+  return result;
+}
+
 std::optional<Estimate> BenchSession::predict(BenchResult &result) const {
   if (!ceilings_ || result.batch > costs_.maxSlots)
     return std::nullopt;
@@ -106,20 +128,11 @@ StatusOr<std::vector<BenchResult>> BenchSession::latency() {
   const int64_t output = settings_.output.value_or(128);
   const int64_t count = settings_.requests.value_or(10);
   LLMC_RETURN_IF_ERROR(checkFits(prompt, output));
-  LLMC_ASSIGN_OR_RETURN(Engine * e,
-                        engine(serving::BatchingMode::Continuous, prompt));
   RequestFactory factory(settings_.seed, int32_t(costs_.config.vocabSize));
-  std::vector<serving::Request> requests;
-  for (int64_t i = 0; i < count; ++i)
-    requests.push_back(factory.request(int32_t(prompt), int32_t(output)));
-
-  BenchResult result;
-  result.workload = "latency";
-  result.label = shapeLabel(prompt, output);
-  result.prompt = prompt;
-  result.output = output;
-  result.concurrency = 1;
-  LLMC_ASSIGN_OR_RETURN(result.run, run(*e, std::move(requests), 1, "latency"));
+  LLMC_ASSIGN_OR_RETURN(BenchResult result,
+                        runUniform(factory, "latency",
+                                   shapeLabel(prompt, output), prompt, output,
+                                   count, 1, "latency"));
   const Distribution tpot = result.run.latency().tpot;
   if (!tpot.empty() && tpot.mean > 0) {
     // Every decode step reads every weight once: weights / TPOT is the
@@ -154,19 +167,10 @@ StatusOr<std::vector<BenchResult>> BenchSession::ttft() {
   std::vector<BenchResult> results;
   RequestFactory factory(settings_.seed, int32_t(costs_.config.vocabSize));
   for (int64_t prompt : prompts) {
-    LLMC_ASSIGN_OR_RETURN(Engine * e,
-                          engine(serving::BatchingMode::Continuous, prompt));
-    std::vector<serving::Request> requests;
-    for (int64_t i = 0; i < count; ++i)
-      requests.push_back(factory.request(int32_t(prompt), int32_t(output)));
-    BenchResult result;
-    result.workload = "ttft";
-    result.label = shapeLabel(prompt, output);
-    result.prompt = prompt;
-    result.output = output;
-    result.concurrency = 1;
-    LLMC_ASSIGN_OR_RETURN(
-        result.run, run(*e, std::move(requests), 1, "ttft " + str(prompt)));
+    LLMC_ASSIGN_OR_RETURN(BenchResult result,
+                          runUniform(factory, "ttft",
+                                     shapeLabel(prompt, output), prompt, output,
+                                     count, 1, "ttft " + str(prompt)));
     const Distribution measured = result.run.latency().ttft;
     // MFU: the prefill's FLOPs (as the engine counts them) over the
     // measured TTFT, against the measured matrix rate.
@@ -195,20 +199,11 @@ StatusOr<std::vector<BenchResult>> BenchSession::decode() {
   std::vector<BenchResult> results;
   RequestFactory factory(settings_.seed, int32_t(costs_.config.vocabSize));
   for (int64_t batch : batches) {
-    LLMC_ASSIGN_OR_RETURN(Engine * e,
-                          engine(serving::BatchingMode::Continuous, prompt));
-    std::vector<serving::Request> requests;
-    for (int64_t i = 0; i < batch; ++i)
-      requests.push_back(factory.request(int32_t(prompt), int32_t(output)));
-    BenchResult result;
-    result.workload = "decode";
-    result.label = "batch " + str(batch) + ", " + shapeLabel(prompt, output);
-    result.batch = batch;
-    result.prompt = prompt;
-    result.output = output;
-    result.concurrency = batch;
-    LLMC_ASSIGN_OR_RETURN(result.run, run(*e, std::move(requests), batch,
-                                          "decode batch " + str(batch)));
+    LLMC_ASSIGN_OR_RETURN(
+        BenchResult result,
+        runUniform(factory, "decode",
+                   "batch " + str(batch) + ", " + shapeLabel(prompt, output),
+                   prompt, output, batch, batch, "decode batch " + str(batch)));
     const DecodeWindow window = result.run.steadyDecode();
     if (window.seconds > 0)
       result.derived["steady_decode_tokens_per_second"] =
@@ -240,21 +235,10 @@ StatusOr<std::vector<BenchResult>> BenchSession::grid() {
   std::vector<BenchResult> results;
   RequestFactory factory(settings_.seed, int32_t(costs_.config.vocabSize));
   for (const auto &[prompt, output] : shapes) {
-    LLMC_ASSIGN_OR_RETURN(Engine * e,
-                          engine(serving::BatchingMode::Continuous, prompt));
-    std::vector<serving::Request> requests;
-    for (int64_t i = 0; i < count; ++i)
-      requests.push_back(factory.request(int32_t(prompt), int32_t(output)));
-    BenchResult result;
-    result.workload = "grid";
-    result.label = shapeLabel(prompt, output);
-    result.batch = std::min(count, costs_.maxSlots);
-    result.prompt = prompt;
-    result.output = output;
-    result.concurrency = count;
-    LLMC_ASSIGN_OR_RETURN(result.run,
-                          run(*e, std::move(requests), count,
-                              "grid " + str(prompt) + "/" + str(output)));
+    LLMC_ASSIGN_OR_RETURN(
+        BenchResult result,
+        runUniform(factory, "grid", shapeLabel(prompt, output), prompt, output,
+                   count, count, "grid " + str(prompt) + "/" + str(output)));
     results.push_back(std::move(result));
   }
   return results;
@@ -276,24 +260,15 @@ StatusOr<std::vector<BenchResult>> BenchSession::concurrency() {
   std::vector<BenchResult> results;
   RequestFactory factory(settings_.seed, int32_t(costs_.config.vocabSize));
   for (int64_t level : levels) {
-    LLMC_ASSIGN_OR_RETURN(Engine * e,
-                          engine(serving::BatchingMode::Continuous, prompt));
     // Enough requests that most of the run is at the full level.
     const int64_t count =
         settings_.requests.value_or(std::max<int64_t>(4 * level, 16));
-    std::vector<serving::Request> requests;
-    for (int64_t i = 0; i < count; ++i)
-      requests.push_back(factory.request(int32_t(prompt), int32_t(output)));
-    BenchResult result;
-    result.workload = "concurrency";
-    result.label =
-        "concurrency " + str(level) + ", " + shapeLabel(prompt, output);
-    result.batch = std::min(level, costs_.maxSlots);
-    result.prompt = prompt;
-    result.output = output;
-    result.concurrency = level;
-    LLMC_ASSIGN_OR_RETURN(result.run, run(*e, std::move(requests), level,
-                                          "concurrency " + str(level)));
+    LLMC_ASSIGN_OR_RETURN(BenchResult result,
+                          runUniform(factory, "concurrency",
+                                     "concurrency " + str(level) + ", " +
+                                         shapeLabel(prompt, output),
+                                     prompt, output, count, level,
+                                     "concurrency " + str(level)));
     predict(result);
     results.push_back(std::move(result));
   }

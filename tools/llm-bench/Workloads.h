@@ -34,6 +34,8 @@
 
 namespace llmc::bench {
 
+class RequestFactory;
+
 /// The workload names, in the order above.
 const std::vector<std::string> &workloadNames();
 
@@ -80,6 +82,13 @@ private:
   StatusOr<RunRecord> run(Engine &engine,
                           std::vector<serving::Request> requests,
                           int64_t concurrency, const std::string &label);
+  /// Runs `count` requests of `prompt` tokens that generate `output` tokens
+  /// each, `concurrency` at a time, on the continuous-batching engine; the
+  /// result carries the shape and the run, no derived figures yet.
+  StatusOr<BenchResult>
+  runUniform(RequestFactory &factory, const std::string &workload,
+             std::string label, int64_t prompt, int64_t output, int64_t count,
+             int64_t concurrency, const std::string &progressLabel);
   /// Fails unless `prompt` + `output` fits the engine's context.
   Status checkFits(int64_t prompt, int64_t output) const;
   /// Attaches llm-estimate's prediction for (batch, prompt, output) to

@@ -5,31 +5,6 @@
 
 namespace llmc::codegen::test {
 
-KernelArg arenaArg(uint64_t offset, uint64_t bytes) {
-  KernelArg a;
-  a.kind = ArgKind::Arena;
-  a.offset = offset;
-  a.bytes = bytes;
-  return a;
-}
-KernelArg namedArg(ArgKind kind, const std::string &name) {
-  KernelArg a;
-  a.kind = kind;
-  a.name = name;
-  return a;
-}
-KernelArg layerArg(ArgKind kind, int64_t layer) {
-  KernelArg a;
-  a.kind = kind;
-  a.layer = layer;
-  return a;
-}
-KernelArg nullArg() {
-  KernelArg a;
-  a.kind = ArgKind::Null;
-  return a;
-}
-
 namespace {
 
 constexpr int64_t kDim = 288, kHeads = 6, kHeadDim = 48, kFfn = 768;

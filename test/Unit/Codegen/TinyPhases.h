@@ -5,6 +5,7 @@
 #pragma once
 
 #include "compiler/Codegen/KernelSpec.h"
+#include "test/Unit/Support/KernelArgs.h"
 
 namespace llmc::codegen::test {
 
@@ -19,9 +20,9 @@ PhaseSpec tinyPrefill();
 PhaseSpec tinySample();
 
 /// Bindings, for tests that edit a launch.
-KernelArg arenaArg(uint64_t offset, uint64_t bytes);
-KernelArg namedArg(ArgKind kind, const std::string &name);
-KernelArg layerArg(ArgKind kind, int64_t layer);
-KernelArg nullArg();
+using llmc::testing::arenaArg;
+using llmc::testing::layerArg;
+using llmc::testing::namedArg;
+using llmc::testing::nullArg;
 
 } // namespace llmc::codegen::test

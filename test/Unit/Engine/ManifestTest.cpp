@@ -1,61 +1,29 @@
 // The engine manifest survives a JSON round trip, and every kind of damage a
 // reader relies on being absent is refused with the file and the field named.
 #include "runtime/engine/Manifest.h"
+#include "test/Unit/Support/KernelArgs.h"
+#include "test/Unit/Support/TinyModelConfig.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 using namespace llmc;
+using llmc::testing::arenaArg;
+using llmc::testing::layerArg;
+using llmc::testing::namedArg;
+using llmc::testing::tinyModelConfig;
 using nlohmann::json;
 
 namespace {
 
 const std::string kHash(64, 'a');
 
-ModelConfig tinyConfig() {
-  ModelConfig c;
-  c.name = "tiny";
-  c.architecture = "LlamaForCausalLM";
-  c.dim = 16;
-  c.numLayers = 2;
-  c.numHeads = 2;
-  c.numKvHeads = 1;
-  c.headDim = 8;
-  c.ffnDim = 32;
-  c.vocabSize = 32;
-  c.maxSeqLen = 64;
-  c.eosTokenIds = {2};
-  return c;
-}
-
-KernelArg arena(uint64_t offset, uint64_t bytes) {
-  KernelArg a;
-  a.kind = ArgKind::Arena;
-  a.offset = offset;
-  a.bytes = bytes;
-  return a;
-}
-
-KernelArg named(ArgKind kind, const std::string &name) {
-  KernelArg a;
-  a.kind = kind;
-  a.name = name;
-  return a;
-}
-
-KernelArg kv(ArgKind kind, int64_t layer) {
-  KernelArg a;
-  a.kind = kind;
-  a.layer = layer;
-  return a;
-}
-
 /// A small but complete manifest: one module, one decode phase whose launches
 /// use every binding kind.
 Manifest tinyManifest() {
   Manifest m;
   m.compiler = "llm-compile test";
-  m.config = tinyConfig();
+  m.config = tinyModelConfig(/*numLayers=*/2);
   m.options.archs = {"sm_80", "sm_90a"};
   m.options.maxSlots = 4;
   m.options.maxSeqLen = 64;
@@ -105,9 +73,9 @@ Manifest tinyManifest() {
   embedLaunch.fused = {"llm.embed"};
   embedLaunch.grid = {"rows", "1", "1"};
   embedLaunch.blockThreads = 256;
-  embedLaunch.args = {named(ArgKind::Input, "tokens"),
-                      named(ArgKind::Weight, "model.embed_tokens.weight"),
-                      arena(0, 128), named(ArgKind::Scalar, "rows")};
+  embedLaunch.args = {namedArg(ArgKind::Input, "tokens"),
+                      namedArg(ArgKind::Weight, "model.embed_tokens.weight"),
+                      arenaArg(0, 128), namedArg(ArgKind::Scalar, "rows")};
   embedLaunch.cost.bytes = {0, 64, 0};
   KernelLaunch qkvLaunch;
   qkvLaunch.kernel = "decode_qkv_rope_cache";
@@ -115,19 +83,19 @@ Manifest tinyManifest() {
   qkvLaunch.grid = {"1", "ceildiv(4 * rows, 64)", "1"};
   qkvLaunch.blockThreads = 128;
   qkvLaunch.dynamicSharedBytes = 4096;
-  qkvLaunch.args = {arena(0, 128),
-                    named(ArgKind::Weight, "model.embed_tokens.weight"),
-                    named(ArgKind::Input, "positions"),
-                    named(ArgKind::Constant, "rope_inv_freq"),
-                    arena(256, 128),
-                    kv(ArgKind::KvKeys, 1),
-                    kv(ArgKind::KvValues, 1),
-                    named(ArgKind::Slot, "finished"),
-                    named(ArgKind::Scalar, "rows")};
+  qkvLaunch.args = {arenaArg(0, 128),
+                    namedArg(ArgKind::Weight, "model.embed_tokens.weight"),
+                    namedArg(ArgKind::Input, "positions"),
+                    namedArg(ArgKind::Constant, "rope_inv_freq"),
+                    arenaArg(256, 128),
+                    layerArg(ArgKind::KvKeys, 1),
+                    layerArg(ArgKind::KvValues, 1),
+                    namedArg(ArgKind::Slot, "finished"),
+                    namedArg(ArgKind::Scalar, "rows")};
   qkvLaunch.cost.flops = {0, 1024, 0};
   qkvLaunch.cost.bytes = {1024, 96, 32};
   decode.launches = {embedLaunch, qkvLaunch};
-  decode.outputs["logits"] = arena(512, 512);
+  decode.outputs["logits"] = arenaArg(512, 512);
   m.phases = {decode};
 
   for (const char *path :
@@ -246,17 +214,17 @@ TEST(Manifest, RefusesUnknownBindingNames) {
 
 TEST(Manifest, RefusesArenaBindingOutsideTheArena) {
   Manifest m = tinyManifest();
-  m.phases[0].launches[1].args[4] = arena(768, 512);
+  m.phases[0].launches[1].args[4] = arenaArg(768, 512);
   EXPECT_CONTAINS(refusal(m), "arg 4 (arena): arena binding [768, 1280) is "
                               "outside the arena of 1024 bytes");
   m = tinyManifest();
-  m.phases[0].outputs["logits"] = arena(1024, 4);
+  m.phases[0].outputs["logits"] = arenaArg(1024, 4);
   EXPECT_CONTAINS(refusal(m), "output 'logits': arena binding [1024, 1028)");
 }
 
 TEST(Manifest, RefusesUnalignedArenaOffset) {
   Manifest m = tinyManifest();
-  m.phases[0].launches[0].args[2] = arena(100, 16);
+  m.phases[0].launches[0].args[2] = arenaArg(100, 16);
   EXPECT_CONTAINS(refusal(m), "arena offset 100 is not a multiple of 256");
 }
 

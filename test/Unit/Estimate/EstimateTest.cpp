@@ -3,34 +3,22 @@
 // Costs are built by hand (one unit of work per attended position) and the
 // device runs 1 FLOP/s, so every expected time is a count of positions.
 #include "runtime/estimate/Estimate.h"
+#include "test/Unit/Support/TinyModelConfig.h"
 
 #include <gtest/gtest.h>
 
 using namespace llmc;
+using llmc::testing::tinyModelConfig;
 
 namespace {
-
-/// A tiny model: 2 layers, 1 KV head of 8 dims: 2 * 2 * 1 * 8 * 2 = 64 bytes
-/// of KV per position.
-ModelConfig tinyConfig() {
-  ModelConfig c;
-  c.name = "tiny";
-  c.dim = 16;
-  c.numLayers = 2;
-  c.numHeads = 2;
-  c.numKvHeads = 1;
-  c.headDim = 8;
-  c.ffnDim = 32;
-  c.vocabSize = 32;
-  c.maxSeqLen = 64;
-  return c;
-}
 
 /// Prefill and decode each one launch of 1 FLOP per row per attended
 /// position; sampling is free.
 EngineCosts attentionOnlyCosts(int64_t prefillRows) {
   EngineCosts costs;
-  costs.config = tinyConfig();
+  // 2 layers, 1 KV head of 8 dims: 2 * 2 * 1 * 8 * 2 = 64 bytes of KV per
+  // position.
+  costs.config = tinyModelConfig(/*numLayers=*/2);
   costs.source = "test costs";
   LaunchCost attention;
   attention.flops.perRowContext = 1;

@@ -3,28 +3,17 @@
 // weight read once per decode step, 2 FLOP per weight per row).
 #include "runtime/estimate/ShapeCosts.h"
 #include "runtime/estimate/Estimate.h"
+#include "test/Unit/Support/TinyModelConfig.h"
 
 #include <gtest/gtest.h>
 
 using namespace llmc;
+using llmc::testing::tinyModelConfig;
 
 namespace {
 
-/// dim 16, 1 layer, 2 query heads and 1 KV head of 8, ffn 32, vocab 32.
-ModelConfig tinyConfig() {
-  ModelConfig c;
-  c.name = "tiny";
-  c.architecture = "LlamaForCausalLM";
-  c.dim = 16;
-  c.numLayers = 1;
-  c.numHeads = 2;
-  c.numKvHeads = 1;
-  c.headDim = 8;
-  c.ffnDim = 32;
-  c.vocabSize = 32;
-  c.maxSeqLen = 64;
-  return c;
-}
+/// The hand-computed values below are for one layer of the tiny shape.
+ModelConfig tinyConfig() { return tinyModelConfig(/*numLayers=*/1); }
 
 /// Llama-2-7B's shapes (examples/configs/llama-2-7b).
 ModelConfig llama2_7b() {

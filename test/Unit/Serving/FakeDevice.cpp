@@ -276,4 +276,15 @@ void EngineLoop::checkBlocks() const {
   EXPECT_EQ(used + blocks.numFreeBlocks(), p.numBlocks);
 }
 
+void expectMatchesSolo(const EngineLoop &loop, RequestId id,
+                       const Request &request) {
+  Transcript solo =
+      runAlone(request, loop.scheduler().params().maxSeqLen, loop.vocab());
+  auto it = loop.transcripts.find(id);
+  ASSERT_NE(it, loop.transcripts.end()) << "request " << id << " got nothing";
+  EXPECT_EQ(it->second.tokens, solo.tokens) << "request " << id;
+  EXPECT_EQ(it->second.finish, solo.finish) << "request " << id;
+  EXPECT_EQ(it->second.outputsAfterFinish, 0) << "request " << id;
+}
+
 } // namespace llmc::serving::testing

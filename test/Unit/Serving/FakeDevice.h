@@ -98,6 +98,11 @@ private:
   std::deque<std::pair<int64_t, std::vector<SlotEvent>>> pending_;
 };
 
+/// Expects request `id`'s streamed tokens and finish in `loop` to equal
+/// `request` run alone, with no output after its finish.
+void expectMatchesSolo(const EngineLoop &loop, RequestId id,
+                       const Request &request);
+
 /// A request with `promptLength` tokens drawn from `seed`.
 Request makeRequest(int32_t promptLength, int32_t maxNewTokens, uint64_t seed,
                     int32_t vocab = 64);

@@ -30,17 +30,6 @@ SchedulerParams roomyPool(int32_t maxSlots, int32_t maxStepTokens = 16) {
   return p;
 }
 
-void expectMatchesSolo(const EngineLoop &loop, RequestId id,
-                       const Request &request) {
-  Transcript solo =
-      runAlone(request, loop.scheduler().params().maxSeqLen, loop.vocab());
-  auto it = loop.transcripts.find(id);
-  ASSERT_NE(it, loop.transcripts.end()) << "request " << id << " got nothing";
-  EXPECT_EQ(it->second.tokens, solo.tokens) << "request " << id;
-  EXPECT_EQ(it->second.finish, solo.finish) << "request " << id;
-  EXPECT_EQ(it->second.outputsAfterFinish, 0) << "request " << id;
-}
-
 /// The tokens a cancelled request streamed: a prefix of its run alone, and
 /// no finish.
 void expectCancelledPrefix(const EngineLoop &loop, RequestId id,

@@ -30,15 +30,8 @@ SchedulerParams makeParams(int32_t maxSlots, int32_t maxSeqLen,
 /// Every request's streamed tokens and finish equal the model's run alone.
 void expectMatchesSolo(const EngineLoop &loop,
                        const std::map<RequestId, Request> &requests) {
-  for (const auto &[id, request] : requests) {
-    Transcript solo =
-        runAlone(request, loop.scheduler().params().maxSeqLen, loop.vocab());
-    auto it = loop.transcripts.find(id);
-    ASSERT_NE(it, loop.transcripts.end()) << "request " << id << " got nothing";
-    EXPECT_EQ(it->second.tokens, solo.tokens) << "request " << id;
-    EXPECT_EQ(it->second.finish, solo.finish) << "request " << id;
-    EXPECT_EQ(it->second.outputsAfterFinish, 0) << "request " << id;
-  }
+  for (const auto &[id, request] : requests)
+    llmc::serving::testing::expectMatchesSolo(loop, id, request);
 }
 
 /// The index of a token of `tokens` that first occurs there, at >= 2: making
