@@ -34,6 +34,7 @@ struct Options {
   int64_t maxTokens = 256;
   ref::SamplingParams sampling;
   unsigned threads = 0;
+  double gpuMemoryFraction = 0.9;
 };
 
 int fail(const Status &status) {
@@ -51,8 +52,10 @@ Status runOnGpu(const Options &opts) {
   if (!isEngineDirectory(opts.model))
     return Status::error("--device cuda runs a compiled engine; " + opts.model +
                          " is not one (compile it with llm-compile first)");
+  EngineOptions engineOptions;
+  engineOptions.device.gpuMemoryFraction = opts.gpuMemoryFraction;
   LLMC_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine,
-                        Engine::create(opts.model));
+                        Engine::create(opts.model, engineOptions));
   const Manifest &manifest = engine->manifest();
   std::string tokenizerPath = opts.tokenizer;
   if (tokenizerPath.empty() && !manifest.tokenizer.file.empty())
@@ -177,6 +180,10 @@ int main(int argc, char **argv) {
   app.add_option("--device", opts.device, "cpu or cuda")
       ->check(CLI::IsMember({"cpu", "cuda"}));
   app.add_option("--threads", opts.threads, "CPU threads (0 = all)");
+  app.add_option("--gpu-memory-fraction", opts.gpuMemoryFraction,
+                 "share of the GPU's memory the engine may use; the KV cache "
+                 "gets what the weights and buffers leave")
+      ->check(CLI::Range(0.05, 1.0));
   CLI11_PARSE(app, argc, argv);
 
   Status status = run(opts);
