@@ -55,6 +55,23 @@ def save(figure, directory, name):
     print(path)
 
 
+def finish_line_chart(figure, axes, drawn, directory, name, title, xlabel, ylabel,
+                      log_x=False):
+    """Labels, grid and legend of a line chart, then saves it; a chart with no
+    series is dropped."""
+    if not drawn:
+        plt.close(figure)
+        return
+    if log_x:
+        axes.set_xscale("log", base=2)
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.set_title(title)
+    axes.grid(True, alpha=0.3)
+    axes.legend(fontsize=8)
+    save(figure, directory, name)
+
+
 def throughput_vs_batch(reports, directory):
     figure, axes = plt.subplots(figsize=(7, 4.5))
     drawn = False
@@ -83,16 +100,10 @@ def throughput_vs_batch(reports, directory):
                 label=f"{label}: closed loop",
             )
             drawn = True
-    if not drawn:
-        plt.close(figure)
-        return
-    axes.set_xscale("log", base=2)
-    axes.set_xlabel("batch (decode) / requests in flight (closed loop)")
-    axes.set_ylabel("output tokens/s")
-    axes.set_title("Throughput against batch size")
-    axes.grid(True, alpha=0.3)
-    axes.legend(fontsize=8)
-    save(figure, directory, "throughput_vs_batch.png")
+    finish_line_chart(figure, axes, drawn, directory, "throughput_vs_batch.png",
+                      "Throughput against batch size",
+                      "batch (decode) / requests in flight (closed loop)",
+                      "output tokens/s", log_x=True)
 
 
 def latency_vs_throughput(reports, directory):
@@ -113,15 +124,9 @@ def latency_vs_throughput(reports, directory):
             axes.annotate(str(r["params"]["concurrency"]), (rate, value),
                           textcoords="offset points", xytext=(4, 4), fontsize=7)
         drawn = True
-    if not drawn:
-        plt.close(figure)
-        return
-    axes.set_xlabel("output tokens/s")
-    axes.set_ylabel("TPOT (ms)")
-    axes.set_title("Latency against throughput (labels: requests in flight)")
-    axes.grid(True, alpha=0.3)
-    axes.legend(fontsize=8)
-    save(figure, directory, "latency_vs_throughput.png")
+    finish_line_chart(figure, axes, drawn, directory, "latency_vs_throughput.png",
+                      "Latency against throughput (labels: requests in flight)",
+                      "output tokens/s", "TPOT (ms)")
 
 
 def ttft_vs_prompt(reports, directory):
@@ -142,16 +147,9 @@ def ttft_vs_prompt(reports, directory):
         if predicted:
             axes.plot(*zip(*predicted), "x--", label=f"{label}: predicted")
         drawn = True
-    if not drawn:
-        plt.close(figure)
-        return
-    axes.set_xscale("log", base=2)
-    axes.set_xlabel("prompt tokens")
-    axes.set_ylabel("TTFT (ms)")
-    axes.set_title("Time to first token against prompt length")
-    axes.grid(True, alpha=0.3)
-    axes.legend(fontsize=8)
-    save(figure, directory, "ttft_vs_prompt.png")
+    finish_line_chart(figure, axes, drawn, directory, "ttft_vs_prompt.png",
+                      "Time to first token against prompt length",
+                      "prompt tokens", "TTFT (ms)", log_x=True)
 
 
 def static_vs_continuous(reports, directory):
