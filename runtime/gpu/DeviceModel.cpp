@@ -320,6 +320,13 @@ Status DeviceModel::copyStaged(const void *host, std::size_t bytes,
       "cuMemcpyHtoDAsync");
 }
 
+Status DeviceModel::checkSlot(int slot) const {
+  if (slot < 0 || slot >= maxSlots())
+    return Status::error("slot " + std::to_string(slot) + " is outside 0.." +
+                         std::to_string(maxSlots() - 1));
+  return Status::ok();
+}
+
 Status DeviceModel::setWord(CUdeviceptr target, int32_t value) {
   ++wordWrites_;
   return driver_->check(
@@ -328,9 +335,7 @@ Status DeviceModel::setWord(CUdeviceptr target, int32_t value) {
 }
 
 Status DeviceModel::admit(int slot, const SlotInit &init) {
-  if (slot < 0 || slot >= maxSlots())
-    return Status::error("slot " + std::to_string(slot) + " is outside 0.." +
-                         std::to_string(maxSlots() - 1));
+  LLMC_RETURN_IF_ERROR(checkSlot(slot));
   auto put = [&](const char *field, const void *value, std::size_t bytes) {
     const std::size_t perSlot = std::strcmp(field, "seeds") == 0 ? 8 : 4;
     const std::size_t width =
@@ -353,19 +358,10 @@ Status DeviceModel::admit(int slot, const SlotInit &init) {
 }
 
 Status DeviceModel::release(int slot) {
-  if (slot < 0 || slot >= maxSlots())
-    return Status::error("slot " + std::to_string(slot) + " is outside 0.." +
-                         std::to_string(maxSlots() - 1));
+  LLMC_RETURN_IF_ERROR(checkSlot(slot));
   LLMC_RETURN_IF_ERROR(setWord(slotPointers_["finished"] + 4 * slot,
                                int32_t(FinishReason::Idle)));
   return setWord(slotPointers_["positions"] + 4 * slot, -1);
-}
-
-Status DeviceModel::startDecoding(int slot, int32_t token, int64_t position) {
-  const int32_t p = int32_t(position);
-  LLMC_RETURN_IF_ERROR(
-      copyStaged(&token, 4, slotPointers_["tokens"] + 4 * slot));
-  return copyStaged(&p, 4, slotPointers_["positions"] + 4 * slot);
 }
 
 Status
@@ -523,10 +519,6 @@ StatusOr<StepTicket> DeviceModel::enqueueDecode(int64_t rows) {
   ticket.updateIndex = updatesQueued_++;
   LLMC_RETURN_IF_ERROR(endStep(ticket));
   return ticket;
-}
-
-StatusOr<bool> DeviceModel::isDone(const StepTicket &ticket) const {
-  return steps_[ticket.index % steps_.size()]->end->isComplete();
 }
 
 StatusOr<std::vector<SlotToken>>

@@ -131,13 +131,10 @@ public:
   // Work queued on the engine's stream; every call returns at once.
 
   /// Writes slot `slot`'s state for a new request; the slot decodes nothing
-  /// until a prefill's last chunk for it (or startDecoding) sets its position.
+  /// until a prefill's last chunk for it sets its position.
   Status admit(int slot, const SlotInit &init);
   /// Marks `slot` idle (kernels skip it).
   Status release(int slot);
-  /// Makes `slot` decode next step: its next input is `token` at `position`
-  /// (used when a prompt has a single token, so no prefill is needed).
-  Status startDecoding(int slot, int32_t token, int64_t position);
   /// Applies block-table changes before the next queued work.
   Status updateBlockTables(const std::vector<BlockTableEntry> &entries);
   /// Runs the prompt chunks through the model (writing their KV), then
@@ -149,8 +146,6 @@ public:
   /// Blocks until `ticket` has run, then returns the tokens it produced
   /// (empty when it sampled nothing) and clears their ring entries.
   StatusOr<std::vector<SlotToken>> collect(const StepTicket &ticket);
-  /// True once `ticket` has run; never blocks.
-  StatusOr<bool> isDone(const StepTicket &ticket) const;
   /// Milliseconds of GPU time of `ticket` (between events recorded around
   /// its work); valid after collect().
   StatusOr<float> gpuMilliseconds(const StepTicket &ticket) const;
@@ -182,6 +177,8 @@ private:
   /// Copies `bytes` of `host` into the next step's staging and queues the
   /// copy to `target`.
   Status copyStaged(const void *host, std::size_t bytes, CUdeviceptr target);
+  /// Fails unless 0 <= slot < maxSlots().
+  Status checkSlot(int slot) const;
   /// Queues setting the 32-bit word at `target` to `value`.
   Status setWord(CUdeviceptr target, int32_t value);
   StatusOr<StepTicket> beginStep();
