@@ -1,6 +1,7 @@
 #include "runtime/api/Engine.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace llmc {
 
@@ -97,11 +98,40 @@ void TokenStream::close(StreamEnd end,
 // Engine
 //===----------------------------------------------------------------------===//
 
+namespace {
+
+/// LaunchCost's context of a decode over `rows` rows: a row at position p
+/// attends to p + 1 positions; rows with no request attend to none.
+double decodeContext(const std::vector<serving::DecodeRow> &decodes,
+                     int64_t rows) {
+  double attended = 0;
+  for (const serving::DecodeRow &row : decodes)
+    attended += double(row.position) + 1;
+  return attended / double(rows);
+}
+
+/// LaunchCost's context of a prefill: every chunk's rows attend to the
+/// positions up to their own.
+double prefillContext(const std::vector<serving::PrefillChunk> &chunks) {
+  double attended = 0, rows = 0;
+  for (const serving::PrefillChunk &chunk : chunks) {
+    const double n = double(chunk.tokens.size());
+    // Positions start + 1 .. start + n, summed.
+    attended += n * double(chunk.startPosition) + n * (n + 1) / 2;
+    rows += n;
+  }
+  return rows > 0 ? attended / rows : 0;
+}
+
+} // namespace
+
 /// A queued step: its device tickets (decode first, then prefill) and the
 /// wall-clock time it was queued.
 struct Engine::InFlightStep {
   int64_t step = 0;
   std::vector<gpu::StepTicket> tickets;
+  /// Per ticket, the mean context of its rows (for the launch profile).
+  std::vector<double> contexts;
   bool decodeOnly = false;
   uint64_t copies = 0;     ///< host-to-device copies queued for it
   uint64_t wordWrites = 0; ///< device memsets queued for it
@@ -185,9 +215,15 @@ EngineStats Engine::stats() const {
   return s;
 }
 
+std::vector<LaunchRecord> Engine::launchProfile() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return profile_;
+}
+
 void Engine::resetStats() {
   std::lock_guard<std::mutex> lock(mutex_);
   stats_ = EngineStats{};
+  profile_.clear();
 }
 
 void Engine::loop() {
@@ -300,6 +336,7 @@ Status Engine::launch(const serving::StepPlan &plan) {
     rows = std::min(rows, device_->maxSlots());
     LLMC_ASSIGN_OR_RETURN(gpu::StepTicket ticket, device_->enqueueDecode(rows));
     step.tickets.push_back(ticket);
+    step.contexts.push_back(decodeContext(plan.decodes, rows));
   }
   if (!plan.prefills.empty()) {
     std::vector<gpu::PrefillChunk> chunks;
@@ -309,6 +346,7 @@ Status Engine::launch(const serving::StepPlan &plan) {
     LLMC_ASSIGN_OR_RETURN(gpu::StepTicket ticket,
                           device_->enqueuePrefill(chunks));
     step.tickets.push_back(ticket);
+    step.contexts.push_back(prefillContext(plan.prefills));
   }
   step.copies = device_->hostToDeviceCopies() - copiesBefore;
   step.wordWrites = device_->wordWrites() - writesBefore;
@@ -322,11 +360,21 @@ Status Engine::collectOldest() {
   std::vector<serving::SlotEvent> events;
   double gpuMs = 0, gapMs = 0;
   int64_t gaps = 0;
-  for (const gpu::StepTicket &ticket : step.tickets) {
+  std::vector<LaunchRecord> launches;
+  for (size_t i = 0; i < step.tickets.size(); ++i) {
+    const gpu::StepTicket &ticket = step.tickets[i];
     LLMC_ASSIGN_OR_RETURN(std::vector<gpu::SlotToken> tokens,
                           device_->collect(ticket));
     for (const gpu::SlotToken &t : tokens)
       events.push_back({int32_t(t.slot), t.token, int32_t(t.reason)});
+    if (device_->profilesLaunches()) {
+      LLMC_ASSIGN_OR_RETURN(std::vector<gpu::LaunchTiming> timings,
+                            device_->launchTimings(ticket));
+      for (gpu::LaunchTiming &t : timings)
+        launches.push_back({std::move(t.phase), t.launchIndex,
+                            std::move(t.kernel), t.rows, step.contexts[i],
+                            double(t.milliseconds)});
+    }
     LLMC_ASSIGN_OR_RETURN(float ms, device_->gpuMilliseconds(ticket));
     gpuMs += ms;
     // Gaps only between tickets queued back to back by this loop.
@@ -338,6 +386,13 @@ Status Engine::collectOldest() {
       }
     }
     lastTicket_ = int64_t(ticket.index);
+  }
+  if (!launches.empty()) {
+    // Before any stream hears of this step: a caller that has read its
+    // last token finds the step's launches in the profile.
+    std::lock_guard<std::mutex> lock(mutex_);
+    profile_.insert(profile_.end(), std::make_move_iterator(launches.begin()),
+                    std::make_move_iterator(launches.end()));
   }
   const Clock::time_point now = Clock::now();
   int64_t preemptions = 0;

@@ -11,9 +11,14 @@
 // next one. Callers never touch the loop: submissions and cancels go through
 // an inbox, tokens come back through the streams. Tokenizing and
 // detokenizing happen on the callers' threads; the loop sees only ids.
+//
+// With options.device.profileLaunches the engine times every launch of every
+// step (runtime/gpu/LaunchProfiler.h) and keeps the records, each with the rows
+// it ran over and the mean context of its step, for launchProfile().
 #pragma once
 
 #include "runtime/Status.h"
+#include "runtime/estimate/KernelProfile.h"
 #include "runtime/gpu/DeviceModel.h"
 #include "runtime/metrics/RequestMetrics.h"
 #include "runtime/serving/Request.h"
@@ -30,6 +35,7 @@
 namespace llmc {
 
 struct EngineOptions {
+  /// device.profileLaunches turns on per-launch timing (launchProfile()).
   gpu::DeviceOptions device;
   serving::BatchingMode mode = serving::BatchingMode::Continuous;
   /// Token rows per step, prefill and decode together (0: the engine's
@@ -119,7 +125,10 @@ public:
   const Manifest &manifest() const { return device_->manifest(); }
   const gpu::DeviceModel &device() const { return *device_; }
   EngineStats stats() const;
-  /// Resets the measurements (e.g. after a warm-up).
+  /// Every launch of the steps collected since the last resetStats(), in
+  /// the order they ran; empty unless options.device.profileLaunches.
+  std::vector<LaunchRecord> launchProfile() const;
+  /// Resets the measurements (e.g. after a warm-up), the launch profile too.
   void resetStats();
 
 private:
@@ -141,11 +150,12 @@ private:
   std::unique_ptr<gpu::DeviceModel> device_;
   serving::Scheduler scheduler_;
 
-  mutable std::mutex mutex_; // guards inbox_, stopping_, stats_
+  mutable std::mutex mutex_; // guards inbox_, stopping_, stats_, profile_
   std::condition_variable wake_;
   Inbox inbox_;
   bool stopping_ = false;
   EngineStats stats_;
+  std::vector<LaunchRecord> profile_;
 
   // Loop-thread state.
   std::deque<InFlightStep> inFlight_;

@@ -101,6 +101,8 @@ Status DeviceModel::initialize(const DeviceOptions &options) {
   LLMC_RETURN_IF_ERROR(loadModules());
   LLMC_ASSIGN_OR_RETURN(weights_,
                         loadDeviceWeights(*driver_, engine_, options.threads));
+  if (options.profileLaunches)
+    profiler_.emplace(*driver_, size_t(ringRows_));
   return allocateBuffers(options);
 }
 
@@ -409,6 +411,31 @@ StatusOr<BoundPhase> DeviceModel::bindSample(CUdeviceptr logits,
   return bindPhase(*sample_, functions_, targets, sizes);
 }
 
+StatusOr<DeviceModel::DecodeLaunches>
+DeviceModel::bindDecode(int64_t rows) const {
+  BindingTargets targets = targetsFor(*decode_, arenas_.at("decode").pointer());
+  targets.inputs["tokens"] = slotPointers_.at("tokens");
+  targets.inputs["positions"] = slotPointers_.at("positions");
+  PhaseSizes sizes;
+  sizes.launch.rows = rows;
+  sizes.ringRows = ringRows_;
+  DecodeLaunches bound;
+  LLMC_ASSIGN_OR_RETURN(bound.forward,
+                        bindPhase(*decode_, functions_, targets, sizes));
+  const KernelArg &logits = decode_->outputs.at("logits");
+  LLMC_ASSIGN_OR_RETURN(
+      bound.sample,
+      bindSample(arenas_.at("decode").pointer() + logits.offset, 0, rows));
+  return bound;
+}
+
+Status DeviceModel::enqueuePhase(const StepTicket &ticket, const Phase &phase,
+                                 const BoundPhase &bound, int64_t rows) {
+  if (profiler_)
+    return profiler_->enqueue(ticket.index, phase, bound, rows, *stream_);
+  return bound.enqueue(*stream_);
+}
+
 StatusOr<StepTicket>
 DeviceModel::enqueuePrefill(const std::vector<PrefillChunk> &chunks) {
   const int64_t slots = maxSlots();
@@ -457,7 +484,7 @@ DeviceModel::enqueuePrefill(const std::vector<PrefillChunk> &chunks) {
   sizes.ringRows = ringRows_;
   LLMC_ASSIGN_OR_RETURN(BoundPhase forward,
                         bindPhase(*prefill_, functions_, targets, sizes));
-  LLMC_RETURN_IF_ERROR(forward.enqueue(*stream_));
+  LLMC_RETURN_IF_ERROR(enqueuePhase(ticket, *prefill_, forward, rows));
 
   bool anyLast = false;
   for (const PrefillChunk &chunk : chunks) {
@@ -476,7 +503,7 @@ DeviceModel::enqueuePrefill(const std::vector<PrefillChunk> &chunks) {
         BoundPhase sample,
         bindSample(arenas_.at("prefill").pointer() + logits.offset,
                    prefillPointers_.at("logit_rows"), slots));
-    LLMC_RETURN_IF_ERROR(sample.enqueue(*stream_));
+    LLMC_RETURN_IF_ERROR(enqueuePhase(ticket, *sample_, sample, slots));
     ticket.sampled = true;
     ticket.updateIndex = updatesQueued_++;
   }
@@ -489,36 +516,47 @@ StatusOr<StepTicket> DeviceModel::enqueueDecode(int64_t rows) {
     return Status::error("a decode step covers 1.." +
                          std::to_string(maxSlots()) + " rows, not " +
                          std::to_string(rows));
-  auto graph = decodeGraphs_.find(rows);
-  if (graph == decodeGraphs_.end()) {
-    BindingTargets targets =
-        targetsFor(*decode_, arenas_.at("decode").pointer());
-    targets.inputs["tokens"] = slotPointers_["tokens"];
-    targets.inputs["positions"] = slotPointers_["positions"];
-    PhaseSizes sizes;
-    sizes.launch.rows = rows;
-    sizes.ringRows = ringRows_;
-    LLMC_ASSIGN_OR_RETURN(BoundPhase forward,
-                          bindPhase(*decode_, functions_, targets, sizes));
-    const KernelArg &logits = decode_->outputs.at("logits");
-    LLMC_ASSIGN_OR_RETURN(
-        BoundPhase sample,
-        bindSample(arenas_.at("decode").pointer() + logits.offset, 0, rows));
-    LLMC_ASSIGN_OR_RETURN(cuda::Graph captured,
-                          cuda::Graph::capture(*stream_, [&]() -> Status {
-                            LLMC_RETURN_IF_ERROR(forward.enqueue(*stream_));
-                            return sample.enqueue(*stream_);
-                          }));
-    LLMC_ASSIGN_OR_RETURN(cuda::GraphExec exec,
-                          cuda::GraphExec::instantiate(captured));
-    graph = decodeGraphs_.emplace(rows, std::move(exec)).first;
+  // A new graph is captured before the step's start event, so that the
+  // step's GPU time does not include the capture.
+  const cuda::GraphExec *graph = nullptr;
+  if (!profiler_) {
+    LLMC_ASSIGN_OR_RETURN(graph, decodeGraph(rows));
   }
   LLMC_ASSIGN_OR_RETURN(StepTicket ticket, beginStep());
-  LLMC_RETURN_IF_ERROR(graph->second.launch(*stream_));
+  LLMC_RETURN_IF_ERROR(graph ? graph->launch(*stream_)
+                             : enqueueDecodeLaunches(ticket, rows));
   ticket.sampled = true;
   ticket.updateIndex = updatesQueued_++;
   LLMC_RETURN_IF_ERROR(endStep(ticket));
   return ticket;
+}
+
+StatusOr<const cuda::GraphExec *> DeviceModel::decodeGraph(int64_t rows) {
+  auto graph = decodeGraphs_.find(rows);
+  if (graph == decodeGraphs_.end()) {
+    LLMC_ASSIGN_OR_RETURN(DecodeLaunches bound, bindDecode(rows));
+    LLMC_ASSIGN_OR_RETURN(
+        cuda::Graph captured, cuda::Graph::capture(*stream_, [&]() -> Status {
+          LLMC_RETURN_IF_ERROR(bound.forward.enqueue(*stream_));
+          return bound.sample.enqueue(*stream_);
+        }));
+    LLMC_ASSIGN_OR_RETURN(cuda::GraphExec exec,
+                          cuda::GraphExec::instantiate(captured));
+    graph = decodeGraphs_.emplace(rows, std::move(exec)).first;
+  }
+  return &graph->second;
+}
+
+Status DeviceModel::enqueueDecodeLaunches(const StepTicket &ticket,
+                                          int64_t rows) {
+  auto bound = decodeLaunches_.find(rows);
+  if (bound == decodeLaunches_.end()) {
+    LLMC_ASSIGN_OR_RETURN(DecodeLaunches launches, bindDecode(rows));
+    bound = decodeLaunches_.emplace(rows, std::move(launches)).first;
+  }
+  LLMC_RETURN_IF_ERROR(
+      enqueuePhase(ticket, *decode_, bound->second.forward, rows));
+  return enqueuePhase(ticket, *sample_, bound->second.sample, rows);
 }
 
 StatusOr<std::vector<SlotToken>>
@@ -560,6 +598,17 @@ DeviceModel::gapBeforeMilliseconds(const StepTicket &ticket) const {
   const StepSlot &previous = *steps_[(ticket.index - 1) % steps_.size()];
   const StepSlot &current = *steps_[ticket.index % steps_.size()];
   return cuda::Event::elapsedMs(*previous.end, *current.start);
+}
+
+StatusOr<std::vector<LaunchTiming>>
+DeviceModel::launchTimings(const StepTicket &ticket) const {
+  if (!profiler_)
+    return Status::error("launch timings need DeviceOptions::profileLaunches");
+  const StepSlot &step = *steps_[ticket.index % steps_.size()];
+  if (step.pending || step.stepIndex != ticket.index)
+    return Status::error("step " + std::to_string(ticket.index) +
+                         " has not been collected");
+  return profiler_->timings(ticket.index);
 }
 
 StatusOr<std::vector<float>> DeviceModel::readLogits(const std::string &name) {

@@ -16,6 +16,11 @@
 // that step has completed. Single words that change between decode steps (a
 // block-table entry, a released slot's flags) are set on the device by a
 // 4-byte memset queued before the step, which moves nothing over PCIe.
+//
+// With DeviceOptions::profileLaunches every phase is queued launch by launch
+// between timing events (LaunchProfiler.h) and decode runs without graphs;
+// launchTimings() reads a step's per-launch times. The default path records
+// no such event.
 #pragma once
 
 #include "runtime/Status.h"
@@ -29,6 +34,7 @@
 #include "runtime/cuda/PrimaryContext.h"
 #include "runtime/cuda/Stream.h"
 #include "runtime/gpu/EngineFiles.h"
+#include "runtime/gpu/LaunchProfiler.h"
 #include "runtime/gpu/PhaseLaunches.h"
 
 #include <array>
@@ -63,6 +69,9 @@ struct DeviceOptions {
   int ringRows = 4;
   bool verifyHashes = true;
   unsigned threads = 0; ///< host threads for synthetic weights (0: all)
+  /// Time every launch on its own (LaunchProfiler.h): decode runs launch by
+  /// launch instead of as a graph replay, so steps take longer.
+  bool profileLaunches = false;
 };
 
 /// The device state a request starts with when it is admitted into a slot.
@@ -153,6 +162,12 @@ public:
   /// `ticket` and the start of `ticket`'s work; valid after collect().
   /// Fails for the first step.
   StatusOr<float> gapBeforeMilliseconds(const StepTicket &ticket) const;
+  /// Every launch `ticket` ran, in queue order, with its GPU time; valid
+  /// after collect() and only with DeviceOptions::profileLaunches.
+  StatusOr<std::vector<LaunchTiming>>
+  launchTimings(const StepTicket &ticket) const;
+  /// Whether DeviceOptions::profileLaunches was set.
+  bool profilesLaunches() const { return profiler_.has_value(); }
 
   /// The fp32 logits [max_slots, vocab] a phase ("prefill" or "decode") wrote
   /// last; waits for the stream. For tests and numerics tools.
@@ -185,6 +200,19 @@ private:
   Status endStep(StepTicket &ticket);
   StatusOr<BoundPhase> bindSample(CUdeviceptr logits, CUdeviceptr mask,
                                   int64_t rows) const;
+  /// A decode step's two phases, bound for `rows` rows.
+  struct DecodeLaunches {
+    BoundPhase forward, sample;
+  };
+  StatusOr<DecodeLaunches> bindDecode(int64_t rows) const;
+  /// Queues `bound` (`phase` at `rows` rows) for step `ticket`: straight on
+  /// the stream, or launch by launch between events when profiling.
+  Status enqueuePhase(const StepTicket &ticket, const Phase &phase,
+                      const BoundPhase &bound, int64_t rows);
+  /// The decode graph for `rows` rows, captured on first use.
+  StatusOr<const cuda::GraphExec *> decodeGraph(int64_t rows);
+  /// The profiled path of enqueueDecode: no graph, the bindings cached.
+  Status enqueueDecodeLaunches(const StepTicket &ticket, int64_t rows);
 
   EngineFiles engine_;
   std::unique_ptr<cuda::CudaDriver> driver_;
@@ -214,6 +242,10 @@ private:
   uint64_t wordWrites_ = 0;
   /// Decode graphs by row count.
   std::map<int64_t, cuda::GraphExec> decodeGraphs_;
+  /// Set with DeviceOptions::profileLaunches; decode then runs the bound
+  /// phases below (by row count) instead of the graphs.
+  std::optional<LaunchProfiler> profiler_;
+  std::map<int64_t, DecodeLaunches> decodeLaunches_;
 };
 
 } // namespace llmc::gpu

@@ -77,14 +77,15 @@ StatusOr<unsigned> evaluateDim(const std::string &text,
 
 } // namespace
 
+Status BoundLaunch::enqueue(const cuda::Stream &stream) const {
+  return cuda::launch(*function, grid, block, sharedBytes, stream,
+                      const_cast<void **>(pointers.data()));
+}
+
 Status BoundPhase::enqueue(const cuda::Stream &stream) const {
-  for (const BoundLaunch &launch : launches_) {
-    if (launch.empty())
-      continue;
-    LLMC_RETURN_IF_ERROR(cuda::launch(
-        *launch.function, launch.grid, launch.block, launch.sharedBytes, stream,
-        const_cast<void **>(launch.pointers.data())));
-  }
+  for (const BoundLaunch &launch : launches_)
+    if (!launch.empty())
+      LLMC_RETURN_IF_ERROR(launch.enqueue(stream));
   return Status::ok();
 }
 

@@ -51,6 +51,8 @@ struct BoundLaunch {
   std::vector<uint64_t> cells;
   std::vector<void *> pointers;
   bool empty() const { return grid.x == 0 || grid.y == 0 || grid.z == 0; }
+  /// Queues this launch on `stream`; the caller skips an empty one.
+  Status enqueue(const cuda::Stream &stream) const;
 };
 
 class BoundPhase {
@@ -65,6 +67,7 @@ public:
 
   /// Queues every launch on `stream` (launches with an empty grid are skipped).
   Status enqueue(const cuda::Stream &stream) const;
+  /// One per launch of the phase, in the manifest's order.
   const std::vector<BoundLaunch> &launches() const { return launches_; }
 
 private:

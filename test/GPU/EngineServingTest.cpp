@@ -1,7 +1,8 @@
 // The runtime's Engine on a real GPU with a compiled stories15M engine:
 // greedy output against the CPU reference, batch invariance, preemption with
-// a KV pool that is too small, the steady-decode GPU busy share, and the
-// per-request errors and cancels that must leave other requests running.
+// a KV pool that is too small, the steady-decode GPU busy share, the
+// per-request errors and cancels that must leave other requests running, and
+// the per-launch profile (decode without graphs, the same tokens).
 //
 // The engine and the expected story come from the environment (the lit test
 // test/GPU/engine-serving.test compiles the engine and runs the CPU model
@@ -11,6 +12,8 @@
 //                       time", one per line (llmc-dump-logits --tokens)
 // Without a GPU, or without those variables, every test skips.
 #include "runtime/api/Engine.h"
+#include "runtime/estimate/EngineCosts.h"
+#include "runtime/estimate/KernelProfile.h"
 #include "runtime/tokenizer/Tokenizer.h"
 #include "test/GPU/KernelHarness.h"
 
@@ -19,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <random>
 
 namespace llmc {
@@ -290,6 +294,77 @@ TEST(EngineServing, CancelInEveryStateFreesTheSlot) {
   const auto outputs = runTogether(*engine, again);
   for (const auto &output : outputs)
     EXPECT_FALSE(output.empty());
+}
+
+TEST(EngineServing, ProfiledStepsTimeEveryLaunchAndKeepTheTokens) {
+  LLMC_REQUIRE_ENGINE();
+  // Three short prompts decoding together for a fixed number of tokens.
+  std::vector<serving::Request> requests;
+  for (int32_t i = 0; i < 3; ++i) {
+    serving::Request request = greedy({1, 400 + 37 * i, 500 + i}, 12);
+    request.stop.eosIds.clear();
+    requests.push_back(request);
+  }
+  std::unique_ptr<Engine> graphed = makeEngine();
+  ASSERT_TRUE(graphed);
+  const auto expected = runTogether(*graphed, requests);
+  EXPECT_TRUE(graphed->launchProfile().empty());
+  graphed.reset();
+
+  EngineOptions options;
+  options.device.profileLaunches = true;
+  std::unique_ptr<Engine> engine = makeEngine(options);
+  ASSERT_TRUE(engine);
+  EXPECT_EQ(runTogether(*engine, requests), expected);
+
+  // Records come step by step, each phase run as the manifest's launches in
+  // order: count the runs of each phase.
+  const std::vector<LaunchRecord> records = engine->launchProfile();
+  const Manifest &manifest = engine->manifest();
+  std::map<std::string, int> runs;
+  size_t at = 0;
+  while (at < records.size()) {
+    const Phase *phase = manifest.findPhase(records[at].phase);
+    ASSERT_NE(phase, nullptr) << records[at].phase;
+    ASSERT_LE(at + phase->launches.size(), records.size())
+        << "a " << phase->name << " run is cut short";
+    for (size_t i = 0; i < phase->launches.size(); ++i) {
+      const LaunchRecord &record = records[at + i];
+      ASSERT_EQ(record.phase, phase->name) << "record " << at + i;
+      ASSERT_EQ(record.launchIndex, int64_t(i)) << "record " << at + i;
+      EXPECT_EQ(record.kernel, phase->launches[i].kernel);
+      EXPECT_GT(record.milliseconds, 0) << record.kernel;
+      EXPECT_GE(record.rows, 1);
+      if (phase->name == "decode") {
+        // At most slots 0..2 decode: a bucket of 1, 2 or 4 rows, each row
+        // attending to at least the prompt's 3 positions.
+        EXPECT_TRUE(record.rows == 1 || record.rows == 2 || record.rows == 4)
+            << record.rows;
+        EXPECT_GE(record.context * double(record.rows), 3);
+      }
+    }
+    ++runs[phase->name];
+    at += phase->launches.size();
+  }
+  // 12 tokens each: the first from the prefill, at least 11 decode steps.
+  EXPECT_GE(runs["decode"], 11);
+  EXPECT_GE(runs["prefill"], 1);
+  // Every decode step and every prefill (each ends a prompt) samples.
+  EXPECT_EQ(runs["sample"], runs["decode"] + runs["prefill"]);
+
+  StatusOr<EngineCosts> costs = engineCostsFromManifest(manifest, "engine");
+  ASSERT_TRUE(costs.isOk()) << costs.status().message();
+  StatusOr<KernelProfile> profile =
+      profileKernels(records, *costs, std::nullopt);
+  ASSERT_TRUE(profile.isOk()) << profile.status().message();
+  double decodeMs = 0;
+  for (const PhaseProfile &phase : profile->phases)
+    if (phase.phase == "decode")
+      decodeMs = phase.seconds * 1e3;
+  std::printf("launch profile: %d prefill, %d decode and %d sample runs, "
+              "%zu records, decode kernels %.3f ms per step\n",
+              runs["prefill"], runs["decode"], runs["sample"], records.size(),
+              decodeMs / runs["decode"]);
 }
 
 } // namespace

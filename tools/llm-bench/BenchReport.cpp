@@ -1,6 +1,9 @@
 // JSON and text forms of llm-bench's results.
 #include "tools/llm-bench/BenchReport.h"
 
+#include "tools/llm-bench/ProfileReport.h"
+#include "tools/llm-bench/TextTable.h"
+
 #include <cstdio>
 #include <sstream>
 
@@ -23,31 +26,6 @@ std::string ms(double seconds, bool defined = true) {
   char buffer[32];
   std::snprintf(buffer, sizeof(buffer), "%.2f", seconds * 1e3);
   return buffer;
-}
-
-std::string fixed(double value, int decimals) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.*f", decimals, value);
-  return buffer;
-}
-
-/// Columns padded to their widest cell, the first left-aligned.
-std::string table(const std::vector<std::vector<std::string>> &rows) {
-  std::vector<size_t> widths;
-  for (const auto &row : rows)
-    for (size_t i = 0; i < row.size(); ++i) {
-      widths.resize(std::max(widths.size(), row.size()));
-      widths[i] = std::max(widths[i], row[i].size());
-    }
-  std::ostringstream out;
-  for (const auto &row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) {
-      const std::string pad(widths[i] - row[i].size(), ' ');
-      out << (i == 0 ? row[i] + pad : "  " + pad + row[i]);
-    }
-    out << "\n";
-  }
-  return out.str();
 }
 
 std::string name(const BenchResult &r) {
@@ -96,6 +74,8 @@ json toJson(const BenchResult &r) {
       {"derived", r.derived},
       {"estimate", r.estimate},
   };
+  if (r.profile)
+    result["profile"] = toJson(*r.profile);
   return result;
 }
 
@@ -133,14 +113,16 @@ std::string formatReport(const BenchReport &report) {
          ms(l.tpot.p99, tpot), ms(l.itl.median, itl), ms(l.itl.p99, itl),
          ms(l.e2e.median), ms(l.e2e.p99)});
     throughputRows.push_back(
-        {name(r), fixed(t.outputTokensPerSecond, 1),
-         fixed(t.totalTokensPerSecond, 1), fixed(t.requestsPerSecond, 2),
-         w.seconds > 0 ? fixed(w.tokensPerSecond(), 1) : "-",
-         fixed(100 * c.gpuBusyFraction, 1), fixed(c.meanGapMs, 3),
+        {name(r), fixedPoint(t.outputTokensPerSecond, 1),
+         fixedPoint(t.totalTokensPerSecond, 1),
+         fixedPoint(t.requestsPerSecond, 2),
+         w.seconds > 0 ? fixedPoint(w.tokensPerSecond(), 1) : "-",
+         fixedPoint(100 * c.gpuBusyFraction, 1), fixedPoint(c.meanGapMs, 3),
          std::to_string(c.steps), std::to_string(c.preemptions)});
     if (r.predictedTtftSeconds > 0 || r.predictedTpotSeconds > 0) {
       auto ratio = [](double measured, double predicted, bool defined) {
-        return defined && predicted > 0 ? fixed(measured / predicted, 2) : "-";
+        return defined && predicted > 0 ? fixedPoint(measured / predicted, 2)
+                                        : "-";
       };
       predictionRows.push_back(
           {name(r), ms(r.predictedTtftSeconds), ms(l.ttft.mean),
@@ -151,14 +133,19 @@ std::string formatReport(const BenchReport &report) {
     }
   }
   std::ostringstream out;
-  out << table(latencyRows) << "\n" << table(throughputRows);
+  out << formatTable(latencyRows) << "\n" << formatTable(throughputRows);
   if (predictionRows.size() > 1)
-    out << "\n" << table(predictionRows);
+    out << "\n" << formatTable(predictionRows);
   for (const BenchResult &r : report.results)
     for (const auto &[key, value] : r.derived)
-      out << name(r) << ": " << key << " " << fixed(value, 4) << "\n";
+      out << name(r) << ": " << key << " " << fixedPoint(value, 4) << "\n";
   for (const Comparison &c : report.comparisons)
-    out << c.name << ": " << fixed(c.value, 2) << "\n";
+    out << c.name << ": " << fixedPoint(c.value, 2) << "\n";
+  for (const BenchResult &r : report.results)
+    if (r.profile)
+      out << "\nkernel profile of " << name(r) << "\n(" << kProfileTimingNote
+          << ")\n"
+          << formatProfile(*r.profile);
   return out.str();
 }
 

@@ -16,15 +16,18 @@
 //       "engine": {"gpu_busy_fraction", "mean_gap_ms", "steps",
 //                  "decode_steps", "preemptions", "host_to_device_copies"},
 //       "steady_decode": {"seconds", "tokens", "tokens_per_second"},
-//       "derived": {name: value}, "estimate": {...llm-estimate's JSON}}],
+//       "derived": {name: value}, "estimate": {...llm-estimate's JSON},
+//       "profile": {...ProfileReport.h's JSON} (only with --profile)}],
 //    "comparisons": [{"name": ..., "value": ...}]}
 #pragma once
 
+#include "runtime/estimate/KernelProfile.h"
 #include "tools/llm-bench/RunRecord.h"
 
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +49,8 @@ struct BenchResult {
   nlohmann::json estimate;
   double predictedTtftSeconds = 0; ///< 0: no prediction
   double predictedTpotSeconds = 0;
+  /// Per-kernel times of the run when it was profiled (--profile).
+  std::optional<KernelProfile> profile;
 };
 
 struct Comparison {
@@ -64,7 +69,8 @@ nlohmann::json toJson(const BenchResult &result);
 nlohmann::json toJson(const BenchReport &report);
 
 /// Two tables (latency in ms; throughput and engine counters), the
-/// predictions beside the measurements, then the comparisons.
+/// predictions beside the measurements, the comparisons, then each profiled
+/// result's kernel tables.
 std::string formatReport(const BenchReport &report);
 
 } // namespace llmc::bench

@@ -102,7 +102,18 @@ BenchSession::runUniform(RequestFactory &factory, const std::string &workload,
   result.concurrency = concurrency;
   LLMC_ASSIGN_OR_RETURN(
       result.run, run(*e, std::move(requests), concurrency, progressLabel));
+  LLMC_ASSIGN_OR_RETURN(result.profile, profileOf(*e));
   return result;
+}
+
+StatusOr<std::optional<KernelProfile>>
+BenchSession::profileOf(const Engine &engine) const {
+  if (!settings_.engineOptions.device.profileLaunches)
+    return std::optional<KernelProfile>();
+  LLMC_ASSIGN_OR_RETURN(
+      KernelProfile profile,
+      profileKernels(engine.launchProfile(), costs_, ceilings_));
+  return std::optional<KernelProfile>(std::move(profile));
 }
 
 std::optional<Estimate> BenchSession::predict(BenchResult &result) const {
@@ -309,6 +320,7 @@ BenchSession::staticVsContinuous(BenchReport &report) {
     result.concurrency = count;
     // Each mode runs its own copy of the same requests.
     LLMC_ASSIGN_OR_RETURN(result.run, run(*e, requests, count, name));
+    LLMC_ASSIGN_OR_RETURN(result.profile, profileOf(*e));
     results.push_back(std::move(result));
   }
   const Throughput staticRate = results[0].run.throughput();

@@ -17,7 +17,9 @@
 //                         (up to twice the slots, at most 256)
 // --prompt, --output, --requests and --batch override the defaults. Every
 // request ignores EOS so output lengths are exact; prompts are random ids
-// from --seed. Each engine is warmed up before it is measured.
+// from --seed. Each engine is warmed up before it is measured. With
+// engineOptions.device.profileLaunches (--profile) every result also carries
+// the per-kernel profile of its run.
 #pragma once
 
 #include "runtime/api/Engine.h"
@@ -89,6 +91,9 @@ private:
   runUniform(RequestFactory &factory, const std::string &workload,
              std::string label, int64_t prompt, int64_t output, int64_t count,
              int64_t concurrency, const std::string &progressLabel);
+  /// With profiling on, the per-kernel profile of the launches `engine` ran
+  /// since its counters were reset (the run just measured).
+  StatusOr<std::optional<KernelProfile>> profileOf(const Engine &engine) const;
   /// Fails unless `prompt` + `output` fits the engine's context.
   Status checkFits(int64_t prompt, int64_t output) const;
   /// Attaches llm-estimate's prediction for (batch, prompt, output) to

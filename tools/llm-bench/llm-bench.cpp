@@ -7,12 +7,14 @@
 //   llm-bench ENGINE --workload latency|ttft|decode|grid|
 //                               static-vs-continuous|concurrency
 //             [--requests N --prompt S --output O --batch B[,B...]
-//              --seed S --warmup N --json OUT --remeasure --quiet]
+//              --seed S --warmup N --json OUT --remeasure --quiet --profile]
 //
 // The device's copy bandwidth and bf16 matrix rate are measured once and
 // cached (DeviceProbe.h); --remeasure measures again. Tables go to stdout, a
 // progress bar to stderr, and with --json the full report (bench/plot.py
-// draws it) to OUT.
+// draws it) to OUT. --profile runs every step launch by launch (no CUDA
+// graphs) and adds, per result, each phase's kernels with their time, bytes,
+// FLOPs and share of the roofline (ProfileReport.h).
 #include "runtime/cuda/CudaDriver.h"
 #include "runtime/cuda/DeviceProperties.h"
 #include "runtime/estimate/EngineCosts.h"
@@ -134,6 +136,9 @@ int main(int argc, char **argv) {
   app.add_flag("--remeasure", opts.remeasure,
                "measure the device again instead of using the cache");
   app.add_flag("--quiet", opts.quiet, "no progress bar");
+  app.add_flag("--profile", s.engineOptions.device.profileLaunches,
+               "time every kernel launch (no CUDA graphs) and report each "
+               "kernel's time, GB/s, TFLOP/s and % of roofline");
   app.add_option("--max-step-tokens", s.engineOptions.maxStepTokens,
                  "token rows per step (default: the engine's prefill rows)");
   app.add_option("--gpu-memory-fraction",
