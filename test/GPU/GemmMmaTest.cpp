@@ -86,6 +86,9 @@ const MmaTiling kLarge = {128, 128, 32, 2, 4, 2};
 const MmaTiling kSmall = {64, 64, 32, 2, 2, 2};
 /// Whole 48-wide heads per tile (stories15M half-split RoPE), 3 stages.
 const MmaTiling kHeads48 = {64, 96, 32, 2, 2, 3};
+/// The decode tiles: deep K tiles and four stages, a head per tile for RoPE.
+const MmaTiling kDecode = {64, 64, 64, 2, 2, 4};
+const MmaTiling kDecodeHeads = {64, 128, 64, 2, 4, 4};
 
 std::vector<GemmCase> gemmCases() {
   return {
@@ -114,6 +117,15 @@ std::vector<GemmCase> gemmCases() {
        kSmall},
       {plain("llama3_w2_residual_t20", 4096, 14336, 20, E::ResidualAdd),
        kLarge},
+      // Decode tiles: a few slot rows, K off BK, a head per tile.
+      {ropeKv("llama2_qkv_decode_halfsplit_3seqs", 32, 32, 128, 4096, kHalf,
+              false, {{20, 1}, {300, 1}, {7, 1}}),
+       kDecodeHeads},
+      {plain("llama2_w2_residual_decode_t37", 4096, 11008, 37, E::ResidualAdd),
+       kDecode},
+      {plain("llama2_w13_swiglu_decode_t1", 22016, 4096, 1, E::SwiGlu),
+       kDecode},
+      {plain("odd_n1000_k520_decode_t3", 1000, 520, 3, E::StoreBf16), kDecode},
       // Awkward: M = 1, N off the tile, K off BK (a partial last K tile).
       {plain("odd_n1000_k520_t1", 1000, 520, 1, E::StoreBf16), kSmall},
       {plain("odd_n1000_k520_t17", 1000, 520, 17, E::StoreF32), kLarge},

@@ -96,6 +96,13 @@ std::vector<GemvCase> gemvCases() {
       {plain("llama3_w2_residual_t1", 4096, 14336, 1, E::ResidualAdd),
        {1, 4, 4, 16}},
       {plain("llama3_logits_t1", 128256, 4096, 1, E::StoreF32), {1, 4, 2, 64}},
+      // The decode tiles: eight warps of two rows, 16 columns per block.
+      {plain("llama2_wo_decode_t1", 4096, 4096, 1, E::StoreBf16),
+       {8, 8, 2, 16}},
+      {plain("llama2_w13_swiglu_decode_t8", 22016, 4096, 8, E::SwiGlu),
+       {8, 8, 2, 16}},
+      {plain("stories_w2_residual_decode_t3", 288, 768, 3, E::ResidualAdd),
+       {8, 8, 2, 16}},
       // Awkward: N off the tile, K off the warp step, T > MaxT (two passes).
       {plain("odd_n1000_k520_t5_maxt2", 1000, 520, 5, E::StoreBf16),
        {2, 4, 2, 16}},

@@ -190,17 +190,29 @@ Status KernelModule::launchRaw(const std::string &name, cuda::Dim3 grid,
 StatusOr<float> KernelModule::timeRaw(const std::string &name, cuda::Dim3 grid,
                                       cuda::Dim3 block, unsigned sharedBytes,
                                       int repetitions, void **params) const {
+  return timeRotatingRaw(name, grid, block, sharedBytes, repetitions, {params});
+}
+
+StatusOr<float>
+KernelModule::timeRotatingRaw(const std::string &name, cuda::Dim3 grid,
+                              cuda::Dim3 block, unsigned sharedBytes,
+                              int repetitions,
+                              const std::vector<void **> &paramSets) const {
+  if (paramSets.empty() || repetitions <= 0)
+    return Status::error("timing " + name +
+                         ": needs a parameter set and a repetition");
   LLMC_ASSIGN_OR_RETURN(cuda::Function function, module_.function(name));
   LLMC_RETURN_IF_ERROR(context_->synchronize());
   const cuda::CudaDriver &driver = context_->driver();
   LLMC_ASSIGN_OR_RETURN(cuda::Event start, cuda::Event::create(driver));
   LLMC_ASSIGN_OR_RETURN(cuda::Event end, cuda::Event::create(driver));
   const cuda::Stream &stream = context_->stream();
-  for (int i = 0; i < 3 + repetitions; ++i) {
-    if (i == 3)
+  constexpr int kWarmUp = 3;
+  for (int i = 0; i < kWarmUp + repetitions; ++i) {
+    if (i == kWarmUp)
       LLMC_RETURN_IF_ERROR(start.record(stream));
-    LLMC_RETURN_IF_ERROR(
-        cuda::launch(function, grid, block, sharedBytes, stream, params));
+    LLMC_RETURN_IF_ERROR(cuda::launch(function, grid, block, sharedBytes,
+                                      stream, paramSets[i % paramSets.size()]));
   }
   LLMC_RETURN_IF_ERROR(end.record(stream));
   LLMC_RETURN_IF_ERROR(end.synchronize().withContext("timing " + name));

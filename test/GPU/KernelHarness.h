@@ -186,6 +186,13 @@ public:
   StatusOr<float> timeRaw(const std::string &name, cuda::Dim3 grid,
                           cuda::Dim3 block, unsigned sharedBytes,
                           int repetitions, void **params) const;
+  /// timeRaw cycling through `paramSets` launch by launch: with one weight
+  /// copy per set, a kernel whose weights fit in L2 is still timed reading
+  /// device memory.
+  StatusOr<float> timeRotatingRaw(const std::string &name, cuda::Dim3 grid,
+                                  cuda::Dim3 block, unsigned sharedBytes,
+                                  int repetitions,
+                                  const std::vector<void **> &paramSets) const;
 
   /// Launch with a prepared parameter array (one pointer per parameter).
   Status launchRaw(const std::string &name, cuda::Dim3 grid, cuda::Dim3 block,

@@ -125,7 +125,7 @@ TEST(KernelSelection, InterleavedRopeKeepsTheDefaultTiles) {
                                  ProjectionRows::DecodeSlots, options());
   ASSERT_TRUE(prefill.isOk() && decode.isOk());
   EXPECT_EQ(prefill->param("BN"), 64);
-  EXPECT_EQ(decode->param("TileN"), 32);
+  EXPECT_EQ(decode->param("TileN"), 16);
   EXPECT_EQ(decode->epilogueParams, (NamedIntegers{{"Heads", 6},
                                                    {"KvHeads", 6},
                                                    {"HeadDim", 48},
@@ -159,16 +159,34 @@ TEST(KernelSelection, DecodeUsesGemvUpTo32SlotsAndTensorCoresBeyond) {
   ASSERT_TRUE(eight.isOk()) << eight.status().message();
   EXPECT_EQ(eight->templateName, "Gemv");
   EXPECT_EQ(eight->param("MaxT"), 8);
-  EXPECT_EQ(eight->blockThreads, 128);
+  EXPECT_EQ(eight->blockThreads, 256);
   EXPECT_EQ(eight->dynamicSharedBytes, 0);
-  EXPECT_EQ(gridDim(*eight, 0, 8), 11008 / 32);
+  EXPECT_EQ(gridDim(*eight, 0, 8), 11008 / 16);
 
   auto many = selectProjection(projection(11008, 4096, EpilogueKind::SwiGlu),
                                ProjectionRows::DecodeSlots, options(64));
   ASSERT_TRUE(many.isOk()) << many.status().message();
   expectValidMmaTile(*many, 2);
   EXPECT_EQ(many->param("BM"), 64);
+  // Weight streaming: deep K tiles and four stages.
+  EXPECT_EQ(many->param("BK"), 64);
+  EXPECT_EQ(many->param("Stages"), 4);
   EXPECT_EQ(many->grid[1], "ceildiv(rows, 64)");
+}
+
+TEST(KernelSelection, DecodeTilesHoldWholeHeadsAndFitSharedMemory) {
+  for (int64_t headDim : {48, 80, 128, 256}) {
+    AttentionShape shape = {8, 2, headDim, 1024};
+    auto decode = selectProjection(qkv(shape, 1024, true),
+                                   ProjectionRows::DecodeSlots, options(64));
+    ASSERT_TRUE(decode.isOk()) << decode.status().message();
+    expectValidMmaTile(*decode, headDim);
+    EXPECT_LE(decode->dynamicSharedBytes, 163 * 1024) << "sm_80 holds it";
+    if (headDim == 128) { // a head per tile, a warp per 32 columns
+      EXPECT_EQ(decode->param("BN"), 128);
+      EXPECT_EQ(decode->param("WarpsN"), 4);
+    }
+  }
 }
 
 TEST(KernelSelection, AllSlotsProjectionBakesItsRowsAndCostsThemUpFront) {
