@@ -15,7 +15,7 @@ Each chart is drawn when the reports hold its workload:
                              E2E latency of both modes
 
 Several reports (engines, devices, commits) are drawn as separate series,
-labelled with the model and device. Uses Debian's python3-matplotlib
+labelled with the model, the engine and the device. Uses Debian's python3-matplotlib
 (scripts/install-deps.sh), which installs for /usr/bin/python3.
 """
 
@@ -32,7 +32,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 def series_label(report):
     device = report.get("device", {}).get("device", "unknown device")
-    return f"{report.get('model', '?')} on {device}"
+    engine = report.get("engine")
+    # The engine directory tells apart engines of one model (e.g. slot counts).
+    model = report.get("model", "?") + (f" ({engine})" if engine else "")
+    return f"{model} on {device}"
 
 
 def results(report, workload):
@@ -156,7 +159,9 @@ def static_vs_continuous(reports, directory):
     rows = []
     for report in reports:
         for r in results(report, "static-vs-continuous"):
-            rows.append((f"{series_label(report)}\n{r['mode']}", r))
+            # One line each for model, device and mode: the bars are narrow.
+            name = series_label(report).replace(" on ", "\n")
+            rows.append((f"{name}\n{r['mode']}", r))
     if not rows:
         return
     figure, (rate_axes, latency_axes) = plt.subplots(1, 2, figsize=(10, 4.5))
