@@ -25,6 +25,13 @@ const KernelModule *Manifest::findModule(const std::string &name) const {
   return nullptr;
 }
 
+const FewRowsKernel *fewRowsKernelFor(const KernelLaunch &launch,
+                                      int64_t rows) {
+  if (launch.fewRows && rows <= launch.fewRows->maxRows)
+    return &*launch.fewRows;
+  return nullptr;
+}
+
 //===----------------------------------------------------------------------===//
 // Argument kinds and binding names
 //===----------------------------------------------------------------------===//
@@ -185,27 +192,62 @@ Status checkCost(const CostTerms &terms, const std::string &where) {
   return Status::ok();
 }
 
-Status checkLaunch(const Manifest &m, const Phase &phase,
-                   const KernelModule &module, const KernelLaunch &launch,
-                   const std::string &where) {
+/// What a launch and its few-rows kernel both state about the kernel they
+/// run: which one and how it is launched.
+struct KernelShape {
+  const std::string &kernel;
+  const std::array<std::string, 3> &grid;
+  int64_t blockThreads;
+  int64_t dynamicSharedBytes;
+};
+
+Status checkKernelShape(const KernelModule &module, const KernelShape &shape,
+                        const std::string &where) {
   bool known =
       std::any_of(module.kernels.begin(), module.kernels.end(),
-                  [&](const KernelInfo &k) { return k.name == launch.kernel; });
+                  [&](const KernelInfo &k) { return k.name == shape.kernel; });
   if (!known)
-    return Status::error(where + ": kernel '" + launch.kernel +
+    return Status::error(where + ": kernel '" + shape.kernel +
                          "' is not in module '" + module.name + "'");
   static const char *kAxes[] = {"x", "y", "z"};
   for (int axis = 0; axis < 3; ++axis) {
-    StatusOr<LaunchDim> dim = parseLaunchDim(launch.grid[axis]);
+    StatusOr<LaunchDim> dim = parseLaunchDim(shape.grid[axis]);
     if (!dim.isOk())
       return dim.status().withContext(where + ": grid " + kAxes[axis]);
   }
-  if (launch.blockThreads < 1 || launch.blockThreads > 1024)
+  if (shape.blockThreads < 1 || shape.blockThreads > 1024)
     return Status::error(where + ": block of " +
-                         std::to_string(launch.blockThreads) +
+                         std::to_string(shape.blockThreads) +
                          " threads (must be 1..1024)");
-  if (launch.dynamicSharedBytes < 0)
+  if (shape.dynamicSharedBytes < 0)
     return Status::error(where + ": negative dynamic shared memory");
+  return Status::ok();
+}
+
+Status checkFewRows(const KernelModule &module, const FewRowsKernel &fewRows,
+                    const std::string &where) {
+  if (fewRows.maxRows < 1)
+    return Status::error(where + ": max_rows " +
+                         std::to_string(fewRows.maxRows) +
+                         " (must be positive)");
+  return checkKernelShape(module,
+                          {fewRows.kernel, fewRows.grid, fewRows.blockThreads,
+                           fewRows.dynamicSharedBytes},
+                          where);
+}
+
+Status checkLaunch(const Manifest &m, const Phase &phase,
+                   const KernelModule &module, const KernelLaunch &launch,
+                   const std::string &where) {
+  LLMC_RETURN_IF_ERROR(
+      checkKernelShape(module,
+                       {launch.kernel, launch.grid, launch.blockThreads,
+                        launch.dynamicSharedBytes},
+                       where));
+  if (launch.fewRows)
+    LLMC_RETURN_IF_ERROR(
+        checkFewRows(module, *launch.fewRows,
+                     where + " few_rows (" + launch.fewRows->kernel + ")"));
   for (size_t i = 0; i < launch.args.size(); ++i)
     LLMC_RETURN_IF_ERROR(checkArg(m, phase, launch.args[i],
                                   where + " arg " + std::to_string(i) + " (" +

@@ -21,6 +21,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,19 @@ struct LaunchCost {
   CostTerms bytes; ///< bytes the launch must move to or from device memory
 };
 
+/// The kernel a launch runs instead when a run has at most `maxRows` token
+/// rows: the same computation, arguments and results with a tile for few rows.
+/// Its results are bit-identical to the main kernel's (the reduction order
+/// over K is the same), so the choice is only a matter of speed.
+struct FewRowsKernel {
+  int64_t maxRows = 0;
+  std::string kernel;              ///< its function name, in the same module
+  std::array<std::string, 3> grid; ///< launch-dimension expressions, as
+                                   ///< KernelLaunch::grid
+  int64_t blockThreads = 0;
+  int64_t dynamicSharedBytes = 0;
+};
+
 /// One kernel launch of a phase.
 struct KernelLaunch {
   std::string kernel; ///< the kernel's function name in its module
@@ -94,7 +108,14 @@ struct KernelLaunch {
   int64_t dynamicSharedBytes = 0;
   std::vector<KernelArg> args;
   LaunchCost cost;
+  /// A kernel for runs with few token rows; bindings and cost stay the
+  /// launch's.
+  std::optional<FewRowsKernel> fewRows;
 };
+
+/// The few-rows kernel a run of `launch` over `rows` token rows executes, or
+/// nullptr when that run executes the launch's own kernel.
+const FewRowsKernel *fewRowsKernelFor(const KernelLaunch &launch, int64_t rows);
 
 /// ptxas's report for one kernel on one arch.
 struct KernelResources {
@@ -198,6 +219,7 @@ const std::vector<std::string> &bindingNames(ArgKind kind);
 /// existing modules and kernels, binding names, arena bindings inside the
 /// arena and aligned, weights present in the layout, constants present,
 /// layers in range, grids that parse (LaunchDims.h), block sizes 1..1024,
+/// few-rows kernels of the launch's module with a positive row limit,
 /// engine-relative file paths. Messages name `source` and the field. The
 /// compiler runs it before writing a manifest, the runtime after reading one.
 Status validateManifest(const Manifest &manifest, const std::string &source);

@@ -48,15 +48,25 @@ json launchToJson(const KernelLaunch &launch) {
   json args = json::array();
   for (const KernelArg &arg : launch.args)
     args.push_back(argToJson(arg));
-  return {{"kernel", launch.kernel},
-          {"fused", launch.fused},
-          {"grid", launch.grid},
-          {"block_threads", launch.blockThreads},
-          {"dynamic_shared_bytes", launch.dynamicSharedBytes},
-          {"args", std::move(args)},
-          {"cost",
-           {{"flops", costToJson(launch.cost.flops)},
-            {"bytes", costToJson(launch.cost.bytes)}}}};
+  json j = {{"kernel", launch.kernel},
+            {"fused", launch.fused},
+            {"grid", launch.grid},
+            {"block_threads", launch.blockThreads},
+            {"dynamic_shared_bytes", launch.dynamicSharedBytes},
+            {"args", std::move(args)},
+            {"cost",
+             {{"flops", costToJson(launch.cost.flops)},
+              {"bytes", costToJson(launch.cost.bytes)}}}};
+  // Optional: an engine without few-rows kernels reads as it did before.
+  if (launch.fewRows) {
+    const FewRowsKernel &few = *launch.fewRows;
+    j["few_rows"] = {{"max_rows", few.maxRows},
+                     {"kernel", few.kernel},
+                     {"grid", few.grid},
+                     {"block_threads", few.blockThreads},
+                     {"dynamic_shared_bytes", few.dynamicSharedBytes}};
+  }
+  return j;
 }
 
 json moduleToJson(const KernelModule &module) {
@@ -266,11 +276,27 @@ private:
         launch.args.push_back(readArg(args.at(i)));
       }
     }
-    Scope scope(*this, "cost");
-    const json &cost = j.at("cost");
-    launch.cost.flops = readCost(cost, "flops");
-    launch.cost.bytes = readCost(cost, "bytes");
+    {
+      Scope scope(*this, "cost");
+      const json &cost = j.at("cost");
+      launch.cost.flops = readCost(cost, "flops");
+      launch.cost.bytes = readCost(cost, "bytes");
+    }
+    if (j.contains("few_rows"))
+      launch.fewRows = readFewRows(j);
     return launch;
+  }
+
+  FewRowsKernel readFewRows(const json &launch) {
+    Scope scope(*this, "few_rows");
+    const json &j = launch.at("few_rows");
+    FewRowsKernel few;
+    few.maxRows = field(j, "max_rows").get<int64_t>();
+    few.kernel = field(j, "kernel").get<std::string>();
+    few.grid = field(j, "grid").get<std::array<std::string, 3>>();
+    few.blockThreads = field(j, "block_threads").get<int64_t>();
+    few.dynamicSharedBytes = field(j, "dynamic_shared_bytes").get<int64_t>();
+    return few;
   }
 
   CostTerms readCost(const json &j, const std::string &key) {

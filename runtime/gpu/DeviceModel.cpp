@@ -145,18 +145,30 @@ Status DeviceModel::loadModules() {
     }
     modules_.push_back(std::move(*loaded));
   }
-  // Launches asking for more than the default dynamic shared memory opt in.
+  // Kernels launched with more than the default dynamic shared memory opt
+  // in, few-rows kernels included. The limit is a property of the function,
+  // so a kernel that several launches run gets the largest they ask for.
+  std::map<std::string, int64_t> sharedBytes;
+  auto need = [&](const std::string &kernel, int64_t bytes) {
+    int64_t &most = sharedBytes[kernel];
+    most = std::max(most, bytes);
+  };
   for (const Phase &phase : manifest().phases)
     for (const KernelLaunch &launch : phase.launches) {
-      if (launch.dynamicSharedBytes <= 48 * 1024)
-        continue;
-      auto function = functions_.find(launch.kernel);
-      if (function == functions_.end())
-        return Status::error("phase " + phase.name + " launches " +
-                             launch.kernel + ", which no module defines");
-      LLMC_RETURN_IF_ERROR(function->second.setMaxDynamicSharedMemory(
-          int(launch.dynamicSharedBytes)));
+      need(launch.kernel, launch.dynamicSharedBytes);
+      if (launch.fewRows)
+        need(launch.fewRows->kernel, launch.fewRows->dynamicSharedBytes);
     }
+  for (const auto &[kernel, bytes] : sharedBytes) {
+    if (bytes <= 48 * 1024)
+      continue;
+    auto function = functions_.find(kernel);
+    if (function == functions_.end())
+      return Status::error("a phase launches " + kernel +
+                           ", which no module defines");
+    LLMC_RETURN_IF_ERROR(
+        function->second.setMaxDynamicSharedMemory(int(bytes)));
+  }
   return Status::ok();
 }
 

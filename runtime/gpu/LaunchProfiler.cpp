@@ -38,7 +38,7 @@ Status LaunchProfiler::enqueue(uint64_t step, const Phase &phase,
     LLMC_RETURN_IF_ERROR(records.events[first].record(stream));
     LLMC_RETURN_IF_ERROR(launches[i].enqueue(stream));
     LLMC_RETURN_IF_ERROR(records.events[first + 1].record(stream));
-    records.launches.push_back({&phase, int64_t(i), rows});
+    records.launches.push_back({&phase, int64_t(i), launches[i].kernel, rows});
   }
   return Status::ok();
 }
@@ -57,8 +57,7 @@ LaunchProfiler::timings(uint64_t step) const {
                           cuda::Event::elapsedMs(records.events[2 * i],
                                                  records.events[2 * i + 1]));
     out.push_back({launch.phase->name, launch.launchIndex,
-                   launch.phase->launches[size_t(launch.launchIndex)].kernel,
-                   launch.rows, ms});
+                   std::string(launch.kernel), launch.rows, ms});
   }
   return out;
 }

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace llmc::gpu {
@@ -31,6 +32,7 @@ namespace llmc::gpu {
 struct LaunchTiming {
   std::string phase;       ///< "prefill", "decode", "sample"
   int64_t launchIndex = 0; ///< its position in the phase's launches
+  /// The kernel that ran: the launch's own or its few-rows kernel.
   std::string kernel;
   int64_t rows = 0; ///< token rows the phase ran over
   float milliseconds = 0;
@@ -56,6 +58,7 @@ private:
   struct TimedLaunch {
     const Phase *phase = nullptr;
     int64_t launchIndex = 0;
+    std::string_view kernel; ///< a name in the manifest, which outlives this
     int64_t rows = 0;
   };
   /// The launches and events of one step; launch i uses events 2i, 2i + 1.

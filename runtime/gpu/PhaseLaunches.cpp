@@ -97,23 +97,34 @@ bindPhase(const Phase &phase,
   bound.launches_.reserve(phase.launches.size());
   for (size_t i = 0; i < phase.launches.size(); ++i) {
     const KernelLaunch &launch = phase.launches[i];
+    // Both kernels take the same arguments: only what runs and its shape
+    // differ.
+    const FewRowsKernel *fewRows = fewRowsKernelFor(launch, sizes.launch.rows);
+    const std::string &kernel = fewRows ? fewRows->kernel : launch.kernel;
+    const std::array<std::string, 3> &gridText =
+        fewRows ? fewRows->grid : launch.grid;
+    const int64_t blockThreads =
+        fewRows ? fewRows->blockThreads : launch.blockThreads;
+    const int64_t sharedBytes =
+        fewRows ? fewRows->dynamicSharedBytes : launch.dynamicSharedBytes;
     const std::string where = "phase " + phase.name + ", launch " +
-                              std::to_string(i) + " (" + launch.kernel + ")";
-    auto function = functions.find(launch.kernel);
+                              std::to_string(i) + " (" + kernel + ")";
+    auto function = functions.find(kernel);
     if (function == functions.end())
       return Status::error(where + ": kernel not loaded");
     BoundLaunch out;
     out.function = &function->second;
+    out.kernel = kernel;
     unsigned grid[3];
     for (int d = 0; d < 3; ++d) {
-      StatusOr<unsigned> value = evaluateDim(launch.grid[size_t(d)], sizes);
+      StatusOr<unsigned> value = evaluateDim(gridText[size_t(d)], sizes);
       if (!value.isOk())
         return Status::error(where + ": grid: " + value.status().message());
       grid[d] = *value;
     }
     out.grid = {grid[0], grid[1], grid[2]};
-    out.block = {unsigned(launch.blockThreads), 1, 1};
-    out.sharedBytes = unsigned(launch.dynamicSharedBytes);
+    out.block = {unsigned(blockThreads), 1, 1};
+    out.sharedBytes = unsigned(sharedBytes);
     out.cells.reserve(launch.args.size());
     for (size_t a = 0; a < launch.args.size(); ++a) {
       StatusOr<uint64_t> cell = resolve(launch.args[a], targets, sizes);

@@ -2,8 +2,9 @@
 //
 // Binding resolves every KernelArg of every launch to a device address (arena
 // offset, weight tensor, KV pool of a layer, a runtime buffer, a constant) or
-// to an int32 (rows, seqs, ...), and evaluates the grid expressions, once per
-// set of run-time sizes. Queuing then costs one cuLaunchKernel per launch, and
+// to an int32 (rows, seqs, ...), picks the kernel (a launch may have a second
+// one for runs with few rows) and evaluates its grid expressions, once per set
+// of run-time sizes. Queuing then costs one cuLaunchKernel per launch, and
 // the same bound phase can be captured into a CUDA graph.
 #pragma once
 
@@ -16,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace llmc::gpu {
@@ -44,6 +46,9 @@ struct PhaseSizes {
 /// One launch with its arguments resolved.
 struct BoundLaunch {
   const cuda::Function *function = nullptr;
+  /// The manifest's name of the kernel it runs: the launch's own, or its
+  /// few-rows kernel's when the run has few enough rows.
+  std::string_view kernel;
   cuda::Dim3 grid, block;
   unsigned sharedBytes = 0;
   /// One 8-byte cell per argument (a pointer, or an int32 in the low bytes);
@@ -78,9 +83,12 @@ private:
 };
 
 /// Binds `phase` for `sizes`. `functions` maps kernel names to loaded
-/// functions. Fails, naming the launch and argument, when a binding has no
-/// target (an unknown input, a layer past the pools, an arena slice outside
-/// the arena, a weight missing from the layout).
+/// functions. A launch with a few-rows kernel runs that kernel, with its grid,
+/// block and shared memory, when `sizes` has at most its max_rows rows
+/// (fewRowsKernelFor). `phase` must outlive the result. Fails, naming the
+/// launch and argument, when a binding has no target (an unknown input, a layer
+/// past the pools, an arena slice outside the arena, a weight missing from the
+/// layout).
 StatusOr<BoundPhase>
 bindPhase(const Phase &phase,
           const std::map<std::string, cuda::Function> &functions,

@@ -106,6 +106,25 @@ Manifest tinyManifest() {
   return m;
 }
 
+/// tinyManifest with a few-rows kernel for its second launch (the QKV
+/// projection); the first launch has none.
+Manifest withFewRows() {
+  Manifest m = tinyManifest();
+  KernelInfo few;
+  few.name = "decode_qkv_rope_cache_few_rows";
+  few.instantiation = "Gemv<32, 16, 1, 4, 2, 32, RopeKvWriteEpilogue<...>>";
+  few.resources["sm_80"] = {32, 0, 0, 0, 256};
+  m.modules[0].kernels.push_back(few);
+  FewRowsKernel fewRows;
+  fewRows.maxRows = 2;
+  fewRows.kernel = few.name;
+  fewRows.grid = {"4", "ceildiv(rows, 16)", "1"};
+  fewRows.blockThreads = 64;
+  fewRows.dynamicSharedBytes = 73728;
+  m.phases[0].launches[1].fewRows = fewRows;
+  return m;
+}
+
 std::string refusal(const json &j) {
   StatusOr<Manifest> parsed = manifestFromJson(j, "e.llmc/manifest.json");
   EXPECT_FALSE(parsed.isOk()) << j.dump(2);
@@ -319,6 +338,103 @@ TEST(Manifest, RefusesDamagedModelConfigAndWeights) {
   k["weights"]["tensors"][0]["bytes"] = 10;
   EXPECT_CONTAINS(refusal(k), "packed weight 'model.embed_tokens.weight' has "
                               "10 bytes");
+}
+
+TEST(Manifest, FewRowsKernelRoundTripsAndIsWrittenOnlyWhenPresent) {
+  Manifest m = withFewRows();
+  ASSERT_TRUE(validateManifest(m, "manifest.json").isOk())
+      << validateManifest(m, "manifest.json").message();
+  json j = toJson(m);
+  EXPECT_FALSE(j["phases"][0]["launches"][0].contains("few_rows"));
+  const json expected = {{"max_rows", 2},
+                         {"kernel", "decode_qkv_rope_cache_few_rows"},
+                         {"grid", {"4", "ceildiv(rows, 16)", "1"}},
+                         {"block_threads", 64},
+                         {"dynamic_shared_bytes", 73728}};
+  EXPECT_EQ(j["phases"][0]["launches"][1]["few_rows"], expected);
+
+  StatusOr<Manifest> parsed = manifestFromJson(j, "manifest.json");
+  ASSERT_TRUE(parsed.isOk()) << parsed.status().message();
+  EXPECT_EQ(toJson(*parsed), j);
+  const std::vector<KernelLaunch> &launches = parsed->phases[0].launches;
+  EXPECT_FALSE(launches[0].fewRows.has_value());
+  ASSERT_TRUE(launches[1].fewRows.has_value());
+  const FewRowsKernel &few = *launches[1].fewRows;
+  EXPECT_EQ(few.maxRows, 2);
+  EXPECT_EQ(few.kernel, "decode_qkv_rope_cache_few_rows");
+  EXPECT_EQ(few.grid[1], "ceildiv(rows, 16)");
+  EXPECT_EQ(few.blockThreads, 64);
+  EXPECT_EQ(few.dynamicSharedBytes, 73728);
+  // The main kernel's fields are untouched by the variant.
+  EXPECT_EQ(launches[1].kernel, "decode_qkv_rope_cache");
+  EXPECT_EQ(launches[1].blockThreads, 128);
+}
+
+TEST(Manifest, FewRowsKernelNamesTheMissingFieldsPath) {
+  json j = toJson(withFewRows());
+  j["phases"][0]["launches"][1]["few_rows"].erase("kernel");
+  EXPECT_CONTAINS(refusal(j), "malformed manifest at phases[0].launches[1]."
+                              "few_rows.kernel");
+  json k = toJson(withFewRows());
+  k["phases"][0]["launches"][1]["few_rows"]["grid"] =
+      json::array({"4", "rows"});
+  EXPECT_CONTAINS(refusal(k), "malformed manifest at phases[0].launches[1]."
+                              "few_rows.grid");
+  json l = toJson(withFewRows());
+  l["phases"][0]["launches"][1]["few_rows"] = nullptr;
+  EXPECT_CONTAINS(refusal(l), "malformed manifest at phases[0].launches[1]."
+                              "few_rows.max_rows");
+}
+
+TEST(Manifest, RefusesFewRowsKernelOutsideTheModule) {
+  Manifest m = withFewRows();
+  m.phases[0].launches[1].fewRows->kernel = "decode_qkv_small";
+  EXPECT_CONTAINS(refusal(m), "phase 'decode' launch 1 (decode_qkv_rope_cache)"
+                              " few_rows (decode_qkv_small): kernel "
+                              "'decode_qkv_small' is not in module 'decode'");
+}
+
+TEST(Manifest, RefusesFewRowsWithoutPositiveMaxRows) {
+  Manifest m = withFewRows();
+  m.phases[0].launches[1].fewRows->maxRows = 0;
+  EXPECT_CONTAINS(refusal(m), "few_rows (decode_qkv_rope_cache_few_rows): "
+                              "max_rows 0 (must be positive)");
+  m.phases[0].launches[1].fewRows->maxRows = -4;
+  EXPECT_CONTAINS(refusal(m), "max_rows -4 (must be positive)");
+}
+
+TEST(Manifest, RefusesFewRowsGridBlockOrSharedMemoryTheLaunchWouldRefuse) {
+  Manifest m = withFewRows();
+  m.phases[0].launches[1].fewRows->grid[1] = "ceildiv(rows, 0)";
+  std::string message = refusal(m);
+  EXPECT_CONTAINS(message, "launch 1 (decode_qkv_rope_cache) few_rows "
+                           "(decode_qkv_rope_cache_few_rows): grid y");
+  EXPECT_CONTAINS(message, "launch dimension 'ceildiv(rows, 0)': integer must "
+                           "be positive");
+  m = withFewRows();
+  m.phases[0].launches[1].fewRows->grid[0] = "tokens";
+  EXPECT_CONTAINS(refusal(m), "few_rows (decode_qkv_rope_cache_few_rows): "
+                              "grid x");
+  m = withFewRows();
+  m.phases[0].launches[1].fewRows->blockThreads = 0;
+  EXPECT_CONTAINS(refusal(m), "few_rows (decode_qkv_rope_cache_few_rows): "
+                              "block of 0 threads (must be 1..1024)");
+  m = withFewRows();
+  m.phases[0].launches[1].fewRows->dynamicSharedBytes = -1;
+  EXPECT_CONTAINS(refusal(m), "few_rows (decode_qkv_rope_cache_few_rows): "
+                              "negative dynamic shared memory");
+}
+
+TEST(FewRowsKernelFor, RunsTheVariantUpToItsMaxRowsOnly) {
+  const Manifest m = withFewRows();
+  const KernelLaunch &embed = m.phases[0].launches[0];
+  const KernelLaunch &qkv = m.phases[0].launches[1];
+  for (int64_t rows : {0, 1, 2, 3, 4})
+    EXPECT_EQ(fewRowsKernelFor(embed, rows), nullptr) << rows;
+  EXPECT_EQ(fewRowsKernelFor(qkv, 1), &*qkv.fewRows);
+  EXPECT_EQ(fewRowsKernelFor(qkv, 2), &*qkv.fewRows) << "max_rows is included";
+  EXPECT_EQ(fewRowsKernelFor(qkv, 3), nullptr);
+  EXPECT_EQ(fewRowsKernelFor(qkv, 4), nullptr);
 }
 
 } // namespace

@@ -169,3 +169,22 @@ TEST(KernelProfile, RefusesALaunchTheEngineDoesNotHave) {
   EXPECT_EQ(index.status().message(),
             "launch record 1: phase decode has no launch 3");
 }
+
+TEST(KernelProfile, FewRowsKernelIsItsOwnRowWithItsLaunchsCosts) {
+  // The prefill gemm ran once as itself (100 rows) and once as its few-rows
+  // kernel (2 rows): two rows of the profile, both costed by launch 0.
+  StatusOr<KernelProfile> p =
+      profileKernels({{"prefill", 0, "gemm", 100, 0, 2.0},
+                      {"prefill", 0, "gemm_few_rows", 2, 0, 0.5}},
+                     costs(), ceilings());
+  ASSERT_TRUE(p.isOk()) << p.status().message();
+  ASSERT_EQ(p->phases.size(), 1u);
+  const PhaseProfile &prefill = p->phases[0];
+  ASSERT_EQ(prefill.kernels.size(), 2u);
+  EXPECT_EQ(prefill.kernels[0].kernel, "gemm");
+  expectClose(prefill.kernels[0].flops, 1e11);
+  EXPECT_EQ(prefill.kernels[1].kernel, "gemm_few_rows");
+  EXPECT_EQ(prefill.kernels[1].launches, 1);
+  expectClose(prefill.kernels[1].flops, 2e9);
+  expectClose(prefill.kernels[1].bytes, 1e6);
+}
