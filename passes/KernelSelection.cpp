@@ -22,6 +22,10 @@ constexpr int64_t kStaticSharedLimit = 48 * 1024;
 constexpr int64_t kDynamicSharedLimit = 163 * 1024;
 /// Gemv keeps at most this many token rows in registers per pass.
 constexpr int64_t kGemvMaxRows = 32;
+/// Prefill steps of at most this many token rows run a projection's
+/// few-rows tile (rows of that tile: kFewRowsTileRows).
+constexpr int64_t kFewRowsMax = 256;
+constexpr int64_t kFewRowsTileRows = 64;
 /// Query rows and keys per tile of the attention kernels.
 constexpr int64_t kAttentionTileRows = 64;
 constexpr int64_t kBf16Bytes = 2;
@@ -131,21 +135,21 @@ struct MmaTile {
   }
 };
 
-/// The GemmMma tile. Prefill: 128x128 for wide projections, 64x64 otherwise.
-/// Decode (up to max-slots rows, usually far fewer) is bound by streaming the
-/// weights, so its tile keeps many bytes in flight: BK 64 and four stages
-/// (three tiles of W queued per block). BN grows to a multiple of the column
-/// unit, with a warp per 32 columns up to four (a 128-column tile holds a
-/// whole head for half-split RoPE). On an H100 these tiles read the
-/// Llama-2-7B decode weights at 1.3-2.5 TB/s at 1 and 64 rows, against
+/// The GemmMma tile. Many rows (prefill): 128x128 for wide projections,
+/// 64x64 otherwise. Few rows (decode, or a short prefill step) are bound by
+/// streaming the weights, so that tile keeps many bytes in flight: BK 64 and
+/// four stages (three tiles of W queued per block). BN grows to a multiple
+/// of the column unit, with a warp per 32 columns up to four (a 128-column
+/// tile holds a whole head for half-split RoPE). On an H100 these tiles read
+/// the Llama-2-7B decode weights at 1.3-2.5 TB/s at 1 and 64 rows, against
 /// 0.7-1.9 TB/s for 64x64x32 with three stages (GpuKernelTests' tile sweep).
-MmaTile chooseMmaTile(const ProjectionShape &shape, bool decodeRows) {
-  MmaTile tile = decodeRows        ? MmaTile{64, 64, 64, 2, 2, 4}
+MmaTile chooseMmaTile(const ProjectionShape &shape, bool fewRows) {
+  MmaTile tile = fewRows           ? MmaTile{64, 64, 64, 2, 2, 4}
                  : shape.n >= 2048 ? MmaTile{128, 128, 32, 2, 4, 3}
                                    : MmaTile{64, 64, 32, 2, 2, 3};
   int64_t unit = std::lcm(tileColumnUnit(shape), 16 * tile.warpsN);
   tile.bn = roundUp(tile.bn, unit);
-  if (!decodeRows)
+  if (!fewRows)
     return tile;
   // A warp per 32 columns, at most four, splitting the tile into whole n16s.
   tile.warpsN = std::min<int64_t>(4, tile.bn / 32);
@@ -164,6 +168,23 @@ MmaTile chooseMmaTile(const ProjectionShape &shape, bool decodeRows) {
 int64_t chooseGemvTileN(const ProjectionShape &shape) {
   int64_t unit = tileColumnUnit(shape);
   return roundUp(16, std::lcm<int64_t>(unit, 2));
+}
+
+Status checkMmaShared(const MmaTile &tile) {
+  if (tile.sharedBytes() <= kDynamicSharedLimit)
+    return Status::ok();
+  return Status::error("the GemmMma tile " + str(tile.bm) + "x" + str(tile.bn) +
+                       " needs " + str(tile.sharedBytes()) +
+                       " bytes of shared memory, more than the 163 KiB of "
+                       "sm_80");
+}
+
+/// GemmMma's template parameters for `tile`, in template order.
+NamedIntegers mmaParams(const ProjectionShape &shape, const MmaTile &tile) {
+  return {{"N", shape.n},          {"K", shape.k},
+          {"BM", tile.bm},         {"BN", tile.bn},
+          {"BK", tile.bk},         {"WarpsM", tile.warpsM},
+          {"WarpsN", tile.warpsN}, {"Stages", tile.stages}};
 }
 
 /// Gemv's warps per block and weight rows per warp.
@@ -296,23 +317,34 @@ StatusOr<KernelChoice> selectProjection(const ProjectionShape &shape,
     choice.grid = {str(ceilDiv(shape.n, tileN)), "1", "1"};
     choice.blockThreads = kGemvWarps * 32;
   } else {
+    // A prefill step of few rows leaves most SMs idle under a 128-row tile
+    // (a 4096-wide projection at 128 rows is 32 blocks): such steps run the
+    // few-rows tile, and so does every step when the budget itself is few.
     MmaTile tile = chooseMmaTile(shape, slotShaped);
-    if (tile.sharedBytes() > kDynamicSharedLimit)
-      return Status::error(
-          "the GemmMma tile " + str(tile.bm) + "x" + str(tile.bn) + " needs " +
-          str(tile.sharedBytes()) +
-          " bytes of shared memory, more than the 163 KiB of sm_80");
+    bool coarse = !slotShaped && tile.bm > kFewRowsTileRows;
+    if (coarse && maxRows <= kFewRowsMax) {
+      tile = chooseMmaTile(shape, /*fewRows=*/true);
+      coarse = false;
+    }
+    LLMC_RETURN_IF_ERROR(checkMmaShared(tile));
     choice.templateName = "GemmMma";
-    choice.params = {{"N", shape.n},          {"K", shape.k},
-                     {"BM", tile.bm},         {"BN", tile.bn},
-                     {"BK", tile.bk},         {"WarpsM", tile.warpsM},
-                     {"WarpsN", tile.warpsN}, {"Stages", tile.stages}};
+    choice.params = mmaParams(shape, tile);
     std::string gridY = rowCount.empty()
                             ? str(ceilDiv(maxRows, tile.bm))
                             : "ceildiv(rows, " + str(tile.bm) + ")";
     choice.grid = {str(ceilDiv(shape.n, tile.bn)), gridY, "1"};
     choice.blockThreads = tile.threads();
     choice.dynamicSharedBytes = tile.sharedBytes();
+    if (coarse) {
+      MmaTile few = chooseMmaTile(shape, /*fewRows=*/true);
+      LLMC_RETURN_IF_ERROR(checkMmaShared(few));
+      choice.fewRows = FewRowsTile{kFewRowsMax,
+                                   mmaParams(shape, few),
+                                   {str(ceilDiv(shape.n, few.bn)),
+                                    "ceildiv(rows, " + str(few.bm) + ")", "1"},
+                                   few.threads(),
+                                   few.sharedBytes()};
+    }
   }
 
   // A GEMM row is 2 N K flops; the weights are read once per launch, x and

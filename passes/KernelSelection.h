@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,6 +38,18 @@ Status checkKernelOptions(const KernelOptions &options);
 /// .cuh declares them, or a launch's baked constants).
 using NamedIntegers = std::vector<std::pair<std::string, int64_t>>;
 
+/// A second tile of the same template for runs of at most `maxRows` token
+/// rows. Only the tile differs (parameters and launch shape), not the
+/// arguments or the epilogue; GemmMma accumulates K in the same k16 order
+/// whatever its tile, so both kernels give bit-identical results.
+struct FewRowsTile {
+  int64_t maxRows = 0;
+  std::vector<std::pair<std::string, int64_t>> params; ///< in template order
+  std::array<std::string, 3> grid = {"1", "1", "1"};
+  int64_t blockThreads = 0;
+  int64_t dynamicSharedBytes = 0;
+};
+
 /// One instantiation of a kernel-library template and how to launch it.
 struct KernelChoice {
   std::string templateName; ///< e.g. "GemmMma"
@@ -50,6 +63,9 @@ struct KernelChoice {
   int64_t blockThreads = 0;
   int64_t dynamicSharedBytes = 0;
   LaunchCost cost;
+  /// Prefill projections whose tile is too coarse for a short prompt: the
+  /// tile to run when a step has few token rows.
+  std::optional<FewRowsTile> fewRows;
 
   /// The parameter `name`; asserts that it exists.
   int64_t param(const std::string &name) const;

@@ -47,6 +47,22 @@ kernel::LaunchOp mlir::llm::buildLaunch(OpBuilder &builder,
   attrs.append("args", builder.getArrayAttr(request.args));
   if (!request.tied.empty())
     attrs.append("tied", builder.getDenseI64ArrayAttr(request.tied));
+  if (const std::optional<llmc::FewRowsTile> &few = choice.fewRows)
+    attrs.append(
+        "few_rows",
+        builder.getDictionaryAttr(
+            {builder.getNamedAttr("max_rows",
+                                  builder.getI64IntegerAttr(few->maxRows)),
+             builder.getNamedAttr(
+                 "params",
+                 builder.getDictionaryAttr(integerAttrs(builder, few->params))),
+             builder.getNamedAttr(
+                 "grid", builder.getStrArrayAttr(
+                             {few->grid[0], few->grid[1], few->grid[2]})),
+             builder.getNamedAttr("block",
+                                  builder.getI64IntegerAttr(few->blockThreads)),
+             builder.getNamedAttr(
+                 "smem", builder.getI64IntegerAttr(few->dynamicSharedBytes))}));
   const llmc::LaunchCost &cost = choice.cost;
   attrs.append(
       "cost",

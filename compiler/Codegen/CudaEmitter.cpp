@@ -60,6 +60,9 @@ void emitKernelComment(const KernelSpec &kernel, const Wrapper &wrapper,
   out.comment("  grid (" + joinList({l.grid[0], l.grid[1], l.grid[2]}) +
               "), block " + std::to_string(l.blockThreads) + ", " + shared);
   out.comment("  run by " + describeLaunches(kernel));
+  if (l.fewRows)
+    out.comment("  steps of at most " + std::to_string(l.fewRowsMaxRows) +
+                " rows run " + l.fewRows->kernel + " instead");
 }
 
 } // namespace

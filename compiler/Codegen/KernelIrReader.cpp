@@ -95,6 +95,16 @@ CostTerms costTerms(const kernel::CostTerms &terms) {
   return {terms.fixed, terms.perRow, terms.perRowContext};
 }
 
+StatusOr<std::array<std::string, 3>> readGrid(ArrayAttr grid) {
+  if (grid.size() != 3)
+    return Status::error("grid has " + std::to_string(grid.size()) +
+                         " dimensions, not 3");
+  std::array<std::string, 3> dims;
+  for (int axis = 0; axis < 3; ++axis)
+    dims[axis] = cast<StringAttr>(grid[axis]).str();
+  return dims;
+}
+
 StatusOr<LaunchSpec> readLaunch(kernel::LaunchOp op) {
   LaunchSpec l;
   l.kernel = op.getKernel().str();
@@ -119,12 +129,7 @@ StatusOr<LaunchSpec> readLaunch(kernel::LaunchOp op) {
     l.fused.push_back(cast<StringAttr>(fused).str());
   if (IntegerAttr layer = op.getLayerAttr())
     l.layer = layer.getInt();
-  ArrayAttr grid = op.getGrid();
-  if (grid.size() != 3)
-    return Status::error("grid has " + std::to_string(grid.size()) +
-                         " dimensions, not 3");
-  for (int axis = 0; axis < 3; ++axis)
-    l.grid[axis] = cast<StringAttr>(grid[axis]).str();
+  LLMC_ASSIGN_OR_RETURN(l.grid, readGrid(op.getGrid()));
   l.blockThreads = op.getBlockAttr().getInt();
   l.dynamicSharedBytes = op.getSmemAttr().getInt();
   ArrayAttr args = op.getArgs();
@@ -141,6 +146,20 @@ StatusOr<LaunchSpec> readLaunch(kernel::LaunchOp op) {
   for (Type type : op.getResultTypes())
     if (!isa<llm::KVCacheType>(type))
       l.resultTypes.push_back(printed(type));
+  if (std::optional<DictionaryAttr> fewRows = op.getFewRows()) {
+    // The verifier has checked the entries' kinds.
+    auto few = std::make_shared<LaunchSpec>(l);
+    few->kernel = l.kernel + "_few_rows";
+    LLMC_ASSIGN_OR_RETURN(
+        few->params,
+        integers(fewRows->getAs<DictionaryAttr>("params"), "few_rows param"));
+    LLMC_ASSIGN_OR_RETURN(few->grid,
+                          readGrid(fewRows->getAs<ArrayAttr>("grid")));
+    few->blockThreads = fewRows->getAs<IntegerAttr>("block").getInt();
+    few->dynamicSharedBytes = fewRows->getAs<IntegerAttr>("smem").getInt();
+    l.fewRows = std::move(few);
+    l.fewRowsMaxRows = fewRows->getAs<IntegerAttr>("max_rows").getInt();
+  }
   return l;
 }
 

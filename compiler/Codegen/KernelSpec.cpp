@@ -52,22 +52,27 @@ std::string instantiationDifference(const LaunchSpec &a, const LaunchSpec &b) {
 StatusOr<std::vector<KernelSpec>> distinctKernels(const PhaseSpec &phase) {
   std::vector<KernelSpec> kernels;
   std::map<std::string, size_t> byName;
-  for (size_t i = 0; i < phase.launches.size(); ++i) {
-    const LaunchSpec &launch = phase.launches[i];
+  auto add = [&](size_t index, const LaunchSpec &launch) -> Status {
     auto [it, inserted] = byName.emplace(launch.kernel, kernels.size());
     if (inserted) {
       kernels.push_back(KernelSpec{&launch, {&launch}});
-      continue;
+      return Status::ok();
     }
     KernelSpec &kernel = kernels[it->second];
     std::string difference = instantiationDifference(*kernel.launch, launch);
     if (!difference.empty())
-      return Status::error(phase.name + " launch " + std::to_string(i) +
+      return Status::error(phase.name + " launch " + std::to_string(index) +
                            ": kernel '" + launch.kernel +
                            "' is launched with another instantiation than "
                            "its first launch (" +
                            difference + " differ)");
     kernel.launches.push_back(&launch);
+    return Status::ok();
+  };
+  for (size_t i = 0; i < phase.launches.size(); ++i) {
+    LLMC_RETURN_IF_ERROR(add(i, phase.launches[i]));
+    if (phase.launches[i].fewRows)
+      LLMC_RETURN_IF_ERROR(add(i, *phase.launches[i].fewRows));
   }
   return kernels;
 }

@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,11 @@ struct LaunchSpec {
   /// omitted), for the wrapper's comment: "tensor<8x288xbf16>".
   std::vector<std::string> operandTypes;
   std::vector<std::string> resultTypes;
+  /// kernel.launch's few_rows: this launch with another GemmMma tile, as the
+  /// kernel `<kernel>_few_rows`, run instead when a step has at most
+  /// fewRowsMaxRows token rows. Null when the launch has no such tile.
+  std::shared_ptr<const LaunchSpec> fewRows;
+  int64_t fewRowsMaxRows = 0;
 };
 
 /// One phase's launch sequence.
@@ -79,7 +85,8 @@ struct KernelSpec {
   const std::string &name() const { return launch->kernel; }
 };
 
-/// Groups `phase`'s launches by kernel name, in order of first launch. Fails
+/// Groups `phase`'s launches by kernel name, in order of first launch (a
+/// launch's few-rows kernel right after its own). Fails
 /// when two launches share a name but not an instantiation (template,
 /// params, epilogue and its params, constants, block, dynamic shared memory,
 /// argument kinds and names).

@@ -33,6 +33,10 @@ Phase phaseEntry(const PhaseSpec &spec) {
     launch.dynamicSharedBytes = l.dynamicSharedBytes;
     launch.args = l.args;
     launch.cost = l.cost;
+    if (l.fewRows)
+      launch.fewRows =
+          FewRowsKernel{l.fewRowsMaxRows, l.fewRows->kernel, l.fewRows->grid,
+                        l.fewRows->blockThreads, l.fewRows->dynamicSharedBytes};
     phase.launches.push_back(std::move(launch));
   }
   return phase;

@@ -64,6 +64,75 @@ static LogicalResult verifyNumbers(LaunchOp op, StringRef what,
   return success();
 }
 
+/// Grid expressions the runtime can parse, a block of 1..1024 threads and
+/// non-negative dynamic shared memory; `prefix` names where they sit
+/// ("few_rows ").
+static LogicalResult verifyLaunchShape(LaunchOp op, StringRef prefix,
+                                       ArrayAttr grid, int64_t block,
+                                       int64_t smem) {
+  if (grid.size() != 3)
+    return op.emitOpError()
+           << prefix << "grid must have 3 dimensions (x, y, z), got "
+           << grid.size();
+  for (auto [axis, dim] : llvm::enumerate(grid)) {
+    auto text = dyn_cast<StringAttr>(dim);
+    if (!text)
+      return op.emitOpError() << prefix << "grid dimension "
+                              << "xyz"[axis] << " must be a string";
+    // The runtime evaluates the same strings with the same parser.
+    llmc::StatusOr<llmc::LaunchDim> parsed =
+        llmc::parseLaunchDim(text.getValue().str());
+    if (!parsed)
+      return op.emitOpError()
+             << prefix << "grid dimension "
+             << "xyz"[axis] << ": " << parsed.status().message();
+  }
+  if (block < 1 || block > 1024)
+    return op.emitOpError()
+           << prefix << "block must be 1..1024 threads, got " << block;
+  if (smem < 0)
+    return op.emitOpError()
+           << prefix << "smem must not be negative, got " << smem;
+  return success();
+}
+
+LogicalResult LaunchOp::verifyFewRows() {
+  std::optional<DictionaryAttr> fewRows = getFewRows();
+  if (!fewRows)
+    return success();
+  if (getTemplate() != "GemmMma")
+    return emitOpError() << "few_rows is a GemmMma tile, but the template is \""
+                         << getTemplate() << "\"";
+  auto integer = [&](StringRef name) -> FailureOr<int64_t> {
+    auto value = fewRows->getAs<IntegerAttr>(name);
+    if (!value)
+      return emitOpError() << "few_rows needs an integer `" << name << "`";
+    return value.getInt();
+  };
+  FailureOr<int64_t> maxRows = integer("max_rows");
+  FailureOr<int64_t> block = integer("block");
+  FailureOr<int64_t> smem = integer("smem");
+  if (failed(maxRows) || failed(block) || failed(smem))
+    return failure();
+  if (*maxRows < 1)
+    return emitOpError() << "few_rows max_rows must be positive, got "
+                         << *maxRows;
+  auto params = fewRows->getAs<DictionaryAttr>("params");
+  if (!params)
+    return emitOpError() << "few_rows needs a dictionary `params`";
+  if (failed(verifyNumbers(*this, "few_rows params", params, false)))
+    return failure();
+  // The same template and problem: only the tile may differ.
+  for (StringRef fixed : {"N", "K"})
+    if (params.get(fixed) != getParams().get(fixed))
+      return emitOpError() << "few_rows params must keep " << fixed
+                           << " of the launch";
+  auto grid = fewRows->getAs<ArrayAttr>("grid");
+  if (!grid)
+    return emitOpError() << "few_rows needs an array `grid`";
+  return verifyLaunchShape(*this, "few_rows ", grid, *block, *smem);
+}
+
 LogicalResult LaunchOp::verify() {
   if (!isIdentifier(getKernel()))
     return emitOpError() << "kernel name \"" << getKernel()
@@ -99,24 +168,10 @@ LogicalResult LaunchOp::verify() {
     return emitOpError() << "layer must not be negative, got "
                          << int64_t(*layer);
 
-  // Launch shape.
-  ArrayAttr grid = getGrid();
-  if (grid.size() != 3)
-    return emitOpError() << "grid must have 3 dimensions (x, y, z), got "
-                         << grid.size();
-  for (auto [axis, dim] : llvm::enumerate(grid.getAsValueRange<StringAttr>())) {
-    // The runtime evaluates the same strings with the same parser.
-    llmc::StatusOr<llmc::LaunchDim> parsed = llmc::parseLaunchDim(dim.str());
-    if (!parsed)
-      return emitOpError() << "grid dimension "
-                           << "xyz"[axis] << ": " << parsed.status().message();
-  }
-  int64_t block = getBlockAttr().getInt();
-  if (block < 1 || block > 1024)
-    return emitOpError() << "block must be 1..1024 threads, got " << block;
-  if (getSmemAttr().getInt() < 0)
-    return emitOpError() << "smem must not be negative, got "
-                         << getSmemAttr().getInt();
+  if (failed(verifyLaunchShape(*this, "", getGrid(), getBlockAttr().getInt(),
+                               getSmemAttr().getInt())) ||
+      failed(verifyFewRows()))
+    return failure();
 
   if (failed(verifyTied()))
     return failure();

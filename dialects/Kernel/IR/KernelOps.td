@@ -51,6 +51,13 @@ def Kernel_LaunchOp : Kernel_Op<"launch", [
     memory in bytes. `fused` records the llm ops the launch executes, `layer`
     the decoder layer it belongs to, and `cost` its work.
 
+    `few_rows` (GemmMma only) is a second tile for runs of at most
+    `max_rows` token rows: `{max_rows, params, grid, block, smem}` with the
+    meanings above, the same N and K, and the same arguments. The code
+    generator emits it as the kernel `<kernel>_few_rows`, and the runtime
+    picks it by the run's rows; GemmMma's K order does not depend on its
+    tile, so both give identical results.
+
     Requires operand/result bindings and `tied` entries to name existing
     values (a tied result has its operand's type, and no operand is
     overwritten twice), KV-cache bindings to name a layer of the cache the
@@ -88,7 +95,8 @@ def Kernel_LaunchOp : Kernel_Op<"launch", [
                        StrArrayAttr:$grid, I64Attr:$block, I64Attr:$smem,
                        Kernel_BindingArrayAttr:$args,
                        OptionalAttr<DenseI64ArrayAttr>:$tied,
-                       Kernel_CostAttr:$cost);
+                       Kernel_CostAttr:$cost,
+                       OptionalAttr<DictionaryAttr>:$few_rows);
   let results = (outs Variadic<Kernel_Value>:$outputs);
   let assemblyFormat = [{
     $kernel `(` $inputs `)` attr-dict `:` functional-type($inputs, $outputs)
@@ -117,6 +125,7 @@ def Kernel_LaunchOp : Kernel_Op<"launch", [
   private:
     ::mlir::LogicalResult verifyTied();
     ::mlir::LogicalResult verifyBindings();
+    ::mlir::LogicalResult verifyFewRows();
   public:
   }];
 }

@@ -130,6 +130,61 @@ func.func @negative_smem() {
 
 // -----
 
+func.func @few_rows_on_gemv() {
+  // expected-error @+1 {{'kernel.launch' op few_rows is a GemmMma tile, but the template is "Gemv"}}
+  kernel.launch "k" () {template = "Gemv", params = {N = 64, K = 64}, epilogue = "StoreBf16",
+      epilogue_params = {N = 64}, fused = [], grid = ["1", "1", "1"], block = 128, smem = 0,
+      args = [], cost = #kernel.cost<>,
+      few_rows = {max_rows = 256, params = {N = 64, K = 64}, grid = ["1", "1", "1"], block = 128, smem = 0}} : () -> ()
+  return
+}
+
+// -----
+
+func.func @few_rows_without_max_rows() {
+  // expected-error @+1 {{'kernel.launch' op few_rows needs an integer `max_rows`}}
+  kernel.launch "k" () {template = "GemmMma", params = {N = 64, K = 64}, epilogue = "StoreBf16",
+      epilogue_params = {N = 64}, fused = [], grid = ["1", "1", "1"], block = 128, smem = 0,
+      args = [], cost = #kernel.cost<>,
+      few_rows = {params = {N = 64, K = 64}, grid = ["1", "1", "1"], block = 128, smem = 0}} : () -> ()
+  return
+}
+
+// -----
+
+func.func @few_rows_changes_the_problem() {
+  // expected-error @+1 {{'kernel.launch' op few_rows params must keep K of the launch}}
+  kernel.launch "k" () {template = "GemmMma", params = {N = 64, K = 64}, epilogue = "StoreBf16",
+      epilogue_params = {N = 64}, fused = [], grid = ["1", "1", "1"], block = 128, smem = 0,
+      args = [], cost = #kernel.cost<>,
+      few_rows = {max_rows = 256, params = {N = 64, K = 128}, grid = ["1", "1", "1"], block = 128, smem = 0}} : () -> ()
+  return
+}
+
+// -----
+
+func.func @few_rows_bad_grid() {
+  // expected-error @+1 {{'kernel.launch' op few_rows grid dimension y:}}
+  kernel.launch "k" () {template = "GemmMma", params = {N = 64, K = 64}, epilogue = "StoreBf16",
+      epilogue_params = {N = 64}, fused = [], grid = ["1", "1", "1"], block = 128, smem = 0,
+      args = [], cost = #kernel.cost<>,
+      few_rows = {max_rows = 256, params = {N = 64, K = 64}, grid = ["1", "rows / 64", "1"], block = 128, smem = 0}} : () -> ()
+  return
+}
+
+// -----
+
+func.func @few_rows_zero_max_rows() {
+  // expected-error @+1 {{'kernel.launch' op few_rows max_rows must be positive, got 0}}
+  kernel.launch "k" () {template = "GemmMma", params = {N = 64, K = 64}, epilogue = "StoreBf16",
+      epilogue_params = {N = 64}, fused = [], grid = ["1", "1", "1"], block = 128, smem = 0,
+      args = [], cost = #kernel.cost<>,
+      few_rows = {max_rows = 0, params = {N = 64, K = 64}, grid = ["1", "1", "1"], block = 128, smem = 0}} : () -> ()
+  return
+}
+
+// -----
+
 func.func @operand_out_of_range(%x: tensor<4x8xbf16>) {
   // expected-error @+1 {{'kernel.launch' op argument #1 (#kernel.operand<1>) names operand #1, but the launch has 1 operands}}
   kernel.launch "k" (%x) {template = "RmsNorm", params = {}, fused = [], grid = ["1", "1", "1"],

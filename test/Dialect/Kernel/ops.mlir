@@ -49,6 +49,24 @@ module {
 
   // Every grid form of the grammar, slot bindings, and a launch without
   // results.
+  // A prefill projection with a second tile for steps of few rows.
+  // CHECK-LABEL: func.func @prefill
+  // CHECK: kernel.launch "prefill_linear"
+  // CHECK-SAME: few_rows = {block = 128 : i64, grid = ["2", "ceildiv(rows, 64)", "1"], max_rows = 256 : i64, params = {BK = 64 : i64, BM = 64 : i64, BN = 64 : i64, K = 64 : i64, N = 128 : i64, Stages = 4 : i64, WarpsM = 2 : i64, WarpsN = 2 : i64}, smem = 73728 : i64}
+  func.func @prefill(%x: tensor<?x64xbf16>) -> tensor<?x128xbf16> attributes {kernel.phase = "prefill"} {
+    %y = kernel.launch "prefill_linear" (%x) {
+        template = "GemmMma",
+        params = {N = 128, K = 64, BM = 128, BN = 128, BK = 32, WarpsM = 2, WarpsN = 4, Stages = 3},
+        epilogue = "StoreBf16", epilogue_params = {N = 128},
+        fused = ["llm.linear"], grid = ["1", "ceildiv(rows, 128)", "1"], block = 256, smem = 61440,
+        args = [#kernel.operand<0>, #kernel.weight<@qkv>, #kernel.result<0>, #kernel.scalar<"rows">],
+        cost = #kernel.cost<flops_per_row = 16384, bytes_fixed = 16384>,
+        few_rows = {max_rows = 256, grid = ["2", "ceildiv(rows, 64)", "1"], block = 128, smem = 73728,
+                    params = {N = 128, K = 64, BM = 64, BN = 64, BK = 64, WarpsM = 2, WarpsN = 2, Stages = 4}}}
+      : (tensor<?x64xbf16>) -> tensor<?x128xbf16>
+    return %y : tensor<?x128xbf16>
+  }
+
   // CHECK-LABEL: func.func @sample
   // CHECK-SAME: attributes {kernel.arena_bytes = 512 : i64, kernel.max_rows = 4 : i64, kernel.outputs = {sampled = #kernel.arena<256, 16>}, kernel.phase = "sample"}
   func.func @sample() attributes {kernel.phase = "sample", kernel.max_rows = 4, kernel.arena_bytes = 512,

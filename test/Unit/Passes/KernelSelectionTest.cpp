@@ -98,6 +98,58 @@ TEST(KernelSelection, PrefillProjectionsUseLargeTilesFromWidth2048) {
   EXPECT_EQ(gridDim(*narrow, 1, 300), 5);
 }
 
+TEST(KernelSelection, CoarsePrefillTilesHaveAFewRowsTile) {
+  auto wide =
+      selectProjection(projection(4096, 11008, EpilogueKind::ResidualAdd),
+                       ProjectionRows::PrefillTokens, options());
+  ASSERT_TRUE(wide.isOk()) << wide.status().message();
+  ASSERT_TRUE(wide->fewRows.has_value());
+  const FewRowsTile &few = *wide->fewRows;
+  EXPECT_EQ(few.maxRows, 256);
+  // The weight-streaming tile of decode, on the same problem.
+  KernelChoice asTile = *wide;
+  asTile.params = few.params;
+  asTile.grid = few.grid;
+  asTile.blockThreads = few.blockThreads;
+  asTile.dynamicSharedBytes = few.dynamicSharedBytes;
+  expectValidMmaTile(asTile, 2);
+  EXPECT_EQ(asTile.param("N"), 4096);
+  EXPECT_EQ(asTile.param("K"), 11008);
+  EXPECT_EQ(asTile.param("BM"), 64);
+  EXPECT_EQ(asTile.param("BK"), 64);
+  EXPECT_EQ(asTile.param("Stages"), 4);
+  EXPECT_EQ(few.grid[1], "ceildiv(rows, 64)");
+  EXPECT_EQ(gridDim(asTile, 0, 128), 64); // 4096 / 64 columns
+  EXPECT_EQ(gridDim(asTile, 1, 128), 2);
+
+  // A half-split RoPE head stays whole in the few-rows tile too.
+  auto qkvChoice = selectProjection(qkv(kLlama3, 4096, true),
+                                    ProjectionRows::PrefillTokens, options());
+  ASSERT_TRUE(qkvChoice.isOk() && qkvChoice->fewRows.has_value());
+  EXPECT_EQ(qkvChoice->fewRows->blockThreads, 256); // 64x128: 2x4 warps
+
+  // Tiles that are already fine-grained, and decode, have none.
+  auto narrow = selectProjection(projection(288, 288),
+                                 ProjectionRows::PrefillTokens, options());
+  auto decode = selectProjection(projection(4096, 4096),
+                                 ProjectionRows::DecodeSlots, options(64));
+  ASSERT_TRUE(narrow.isOk() && decode.isOk());
+  EXPECT_FALSE(narrow->fewRows.has_value());
+  EXPECT_FALSE(decode->fewRows.has_value());
+}
+
+TEST(KernelSelection, AFewRowsBudgetRunsTheFewRowsTileAlone) {
+  KernelOptions small = options();
+  small.maxPrefillTokens = 128;
+  auto wide = selectProjection(projection(4096, 4096),
+                               ProjectionRows::PrefillTokens, small);
+  ASSERT_TRUE(wide.isOk()) << wide.status().message();
+  expectValidMmaTile(*wide, 2);
+  EXPECT_EQ(wide->param("BM"), 64);
+  EXPECT_EQ(wide->param("BK"), 64);
+  EXPECT_FALSE(wide->fewRows.has_value());
+}
+
 TEST(KernelSelection, HalfSplitRopeTilesHoldWholeHeads) {
   AttentionShape heads48 = {6, 6, 48, 256};
   for (ProjectionRows rows :
