@@ -70,12 +70,12 @@ def Kernel_LaunchOp : Kernel_Op<"launch", [
     ```mlir
     %q, %c1 = kernel.launch "decode_qkv_rope_cache" (%h, %c0, %positions) {
         template = "Gemv",
-        params = {N = 480, K = 288, MaxT = 8, Warps = 4, RowsPerWarp = 2, TileN = 32},
+        params = {N = 480, K = 288, MaxT = 8, Warps = 8, RowsPerWarp = 2, TileN = 16},
         epilogue = "RopeKvWrite",
         epilogue_params = {Heads = 6, KvHeads = 6, HeadDim = 48, BlockSize = 16, Layout = 0},
         constants = {max_blocks_per_seq = 16},
         fused = ["llm.qkv_rope_cache"], layer = 0,
-        grid = ["15", "1", "1"], block = 128, smem = 0,
+        grid = ["30", "1", "1"], block = 256, smem = 0,
         args = [#kernel.operand<0>, #kernel.weight<@"model.layers.0.self_attn.qkv_proj.weight">,
                 #kernel.input<"positions">, #kernel.null, #kernel.input<"block_tables">,
                 #kernel.constant<"rope_inv_freq">, #kernel.result<0>,
