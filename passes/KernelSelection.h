@@ -44,7 +44,7 @@ using NamedIntegers = std::vector<std::pair<std::string, int64_t>>;
 /// whatever its tile, so both kernels give bit-identical results.
 struct FewRowsTile {
   int64_t maxRows = 0;
-  std::vector<std::pair<std::string, int64_t>> params; ///< in template order
+  NamedIntegers params; ///< in template order
   std::array<std::string, 3> grid = {"1", "1", "1"};
   int64_t blockThreads = 0;
   int64_t dynamicSharedBytes = 0;
