@@ -61,8 +61,8 @@ std::string mlir::llm::getInstantiationKey(LaunchOp launch) {
     os << ' ' << constants;
   for (Attribute binding : launch.getArgs())
     os << ' ' << bindingKind(binding);
-  if (std::optional<DictionaryAttr> fewRows = launch.getFewRows())
-    os << ' ' << *fewRows;
+  if (std::optional<ArrayAttr> variants = launch.getVariants())
+    os << ' ' << *variants;
   return key;
 }
 

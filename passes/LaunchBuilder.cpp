@@ -47,22 +47,25 @@ kernel::LaunchOp mlir::llm::buildLaunch(OpBuilder &builder,
   attrs.append("args", builder.getArrayAttr(request.args));
   if (!request.tied.empty())
     attrs.append("tied", builder.getDenseI64ArrayAttr(request.tied));
-  if (const std::optional<llmc::FewRowsTile> &few = choice.fewRows)
-    attrs.append(
-        "few_rows",
-        builder.getDictionaryAttr(
-            {builder.getNamedAttr("max_rows",
-                                  builder.getI64IntegerAttr(few->maxRows)),
-             builder.getNamedAttr(
-                 "params",
-                 builder.getDictionaryAttr(integerAttrs(builder, few->params))),
-             builder.getNamedAttr(
-                 "grid", builder.getStrArrayAttr(
-                             {few->grid[0], few->grid[1], few->grid[2]})),
-             builder.getNamedAttr("block",
-                                  builder.getI64IntegerAttr(few->blockThreads)),
-             builder.getNamedAttr(
-                 "smem", builder.getI64IntegerAttr(few->dynamicSharedBytes))}));
+  if (!choice.variants.empty()) {
+    SmallVector<Attribute> variants;
+    for (const llmc::KernelVariant &variant : choice.variants) {
+      ArrayAttr archs;
+      if (!variant.guard.archs.empty()) {
+        SmallVector<StringRef> names(variant.guard.archs.begin(),
+                                     variant.guard.archs.end());
+        archs = builder.getStrArrayAttr(names);
+      }
+      variants.push_back(kernel::VariantAttr::get(
+          builder.getContext(), variant.suffix, variant.templateName,
+          builder.getDictionaryAttr(integerAttrs(builder, variant.params)),
+          builder.getStrArrayAttr(
+              {variant.grid[0], variant.grid[1], variant.grid[2]}),
+          variant.blockThreads, variant.dynamicSharedBytes, archs,
+          variant.guard.minRows, variant.guard.maxRows));
+    }
+    attrs.append("variants", builder.getArrayAttr(variants));
+  }
   const llmc::LaunchCost &cost = choice.cost;
   attrs.append(
       "cost",

@@ -4,7 +4,7 @@
 // for the phase functions and for @sample.
 #pragma once
 
-#include "passes/KernelSelection.h"
+#include "compiler/kernels/registry/KernelSelection.h"
 
 #include "dialects/Kernel/IR/KernelOps.h"
 

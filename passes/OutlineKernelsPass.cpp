@@ -9,7 +9,6 @@
 // old ops are erased at the end. @sample comes from SamplePhase.h, and kernel
 // names are given last (KernelNaming.h), once every launch of a phase exists.
 #include "passes/KernelNaming.h"
-#include "passes/KernelSelection.h"
 #include "passes/LaunchBuilder.h"
 #include "passes/Passes.h"
 #include "passes/SamplePhase.h"
@@ -572,6 +571,8 @@ struct OutlineKernelsPass
     options.maxSlots = maxSlots;
     options.maxPrefillTokens = maxPrefillTokens;
     options.kvBlockSize = kvBlockSize;
+    if (!archs.empty())
+      options.archs.assign(archs.begin(), archs.end());
     if (llmc::Status status = llmc::checkKernelOptions(options); !status) {
       module.emitError() << kPassName << ": " << status.message();
       return signalPassFailure();

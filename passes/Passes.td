@@ -251,7 +251,10 @@ def OutlineKernelsPass : Pass<"llm-outline-kernels", "::mlir::ModuleOp"> {
            /*default=*/"512",
            "Most token rows of one prefill step">,
     Option<"kvBlockSize", "kv-block-size", "int64_t", /*default=*/"16",
-           "Positions per block of the paged KV cache">
+           "Positions per block of the paged KV cache">,
+    ListOption<"archs", "archs", "std::string",
+               "Archs the engine is compiled for (default sm_90a); launch "
+               "variants may be guarded by them">
   ];
 }
 

@@ -45,6 +45,7 @@ void buildKernelPipeline(OpPassManager &pm,
   outline.maxSlots = options.maxSlots;
   outline.maxPrefillTokens = options.maxPrefillTokens;
   outline.kvBlockSize = options.kvBlockSize;
+  outline.archs = options.archs;
   pm.addPass(createOutlineKernelsPass(outline));
   // Last: it needs every launch and its bindings in their final order, and
   // the offsets it writes are what the engine's manifest records.
@@ -77,6 +78,9 @@ struct KernelPipelineCommandLine
       *this, "kv-block-size",
       llvm::cl::desc("Positions per block of the paged KV cache"),
       llvm::cl::init(KernelPipelineOptions().kvBlockSize)};
+  ListOption<std::string> archs{
+      *this, "archs",
+      llvm::cl::desc("Archs the engine is compiled for (default sm_90a)")};
 };
 
 } // namespace
@@ -100,6 +104,9 @@ void registerLLMPipelines() {
         options.maxSlots = commandLine.maxSlots;
         options.maxPrefillTokens = commandLine.maxPrefillTokens;
         options.kvBlockSize = commandLine.kvBlockSize;
+        if (!commandLine.archs.empty())
+          options.archs.assign(commandLine.archs.begin(),
+                               commandLine.archs.end());
         buildKernelPipeline(pm, options);
       });
 }

@@ -6,6 +6,8 @@
 #include "mlir/Pass/PassManager.h"
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace mlir::llm {
 
@@ -28,6 +30,9 @@ struct KernelPipelineOptions : FusionPipelineOptions {
   int64_t maxPrefillTokens = 512;
   /// Positions per block of the paged KV cache (a power of two in 8..128).
   int64_t kvBlockSize = 16;
+  /// Archs the engine is compiled for: kernel selection may add variants
+  /// that only some of them run.
+  std::vector<std::string> archs = {"sm_90a"};
 };
 
 /// Adds the whole compiler pipeline to `pm` (a pass manager on
@@ -40,7 +45,7 @@ void buildKernelPipeline(OpPassManager &pm,
 /// Registers the pipelines with the command line of a tool:
 /// --llm-fusion-pipeline[="max-slots=N"] and
 /// --llm-kernel-pipeline[="max-slots=N max-prefill-tokens=T
-/// kv-block-size=B"].
+/// kv-block-size=B archs=A,B"].
 void registerLLMPipelines();
 
 } // namespace mlir::llm

@@ -5,7 +5,7 @@
 // ring (compiler/kernels/SlotState.cuh). Rows are slots: max-slots of them.
 #pragma once
 
-#include "passes/KernelSelection.h"
+#include "compiler/kernels/registry/KernelSelection.h"
 
 #include "mlir/IR/BuiltinOps.h"
 

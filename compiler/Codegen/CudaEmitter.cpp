@@ -1,8 +1,8 @@
 // Writing a phase's translation unit from its distinct kernels.
 #include "compiler/Codegen/CudaEmitter.h"
 
-#include "compiler/Codegen/CudaWriter.h"
-#include "compiler/Codegen/WrapperEmitters.h"
+#include "compiler/kernels/registry/CudaWriter.h"
+#include "compiler/kernels/registry/Wrapper.h"
 
 #include <set>
 
@@ -60,9 +60,9 @@ void emitKernelComment(const KernelSpec &kernel, const Wrapper &wrapper,
   out.comment("  grid (" + joinList({l.grid[0], l.grid[1], l.grid[2]}) +
               "), block " + std::to_string(l.blockThreads) + ", " + shared);
   out.comment("  run by " + describeLaunches(kernel));
-  if (l.fewRows)
-    out.comment("  steps of at most " + std::to_string(l.fewRowsMaxRows) +
-                " rows run " + l.fewRows->kernel + " instead");
+  for (const LaunchVariantSpec &variant : l.variants)
+    out.comment("  runs " + variant.launch->kernel + " instead when " +
+                variant.guard.describe());
 }
 
 } // namespace
@@ -101,6 +101,8 @@ StatusOr<PhaseSource> emitPhaseSource(const PhaseSpec &phase) {
     emitWrapper(wrappers[i], out);
     unit.kernels.push_back(
         KernelInfo{kernels[i].name(), wrappers[i].instantiation, {}});
+    if (!kernels[i].launch->onlyArchs.empty())
+      unit.onlyArchs[kernels[i].name()] = kernels[i].launch->onlyArchs;
   }
   unit.source = out.str();
   return unit;

@@ -4,13 +4,15 @@
 // The unit includes the kernel-library headers its kernels use, then, per
 // kernel in order of first launch, a comment naming the fused llm ops, the
 // template instantiation, the shapes, the launch shape and the layers whose
-// launches run it, followed by the wrapper (WrapperEmitters.h).
+// launches run it, followed by the wrapper
+// (compiler/kernels/registry/Wrapper.h).
 #pragma once
 
 #include "compiler/Codegen/KernelSpec.h"
 #include "runtime/Status.h"
 #include "runtime/engine/Manifest.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,8 @@ struct PhaseSource {
   /// Name and instantiation of every kernel, in the unit's order; the
   /// driver adds the resources ptxas reports.
   std::vector<KernelInfo> kernels;
+  /// Kernels only some archs define (arch-guarded variants): name -> archs.
+  std::map<std::string, std::vector<std::string>> onlyArchs;
 };
 
 /// Writes `phase`'s unit. Fails when launches sharing a kernel name disagree

@@ -39,6 +39,8 @@ std::string instantiationDifference(const LaunchSpec &a, const LaunchSpec &b) {
     return "block";
   if (a.dynamicSharedBytes != b.dynamicSharedBytes)
     return "smem";
+  if (a.onlyArchs != b.onlyArchs)
+    return "archs";
   if (a.args.size() != b.args.size())
     return "number of args";
   for (size_t i = 0; i < a.args.size(); ++i)
@@ -71,8 +73,8 @@ StatusOr<std::vector<KernelSpec>> distinctKernels(const PhaseSpec &phase) {
   };
   for (size_t i = 0; i < phase.launches.size(); ++i) {
     LLMC_RETURN_IF_ERROR(add(i, phase.launches[i]));
-    if (phase.launches[i].fewRows)
-      LLMC_RETURN_IF_ERROR(add(i, *phase.launches[i].fewRows));
+    for (const LaunchVariantSpec &variant : phase.launches[i].variants)
+      LLMC_RETURN_IF_ERROR(add(i, *variant.launch));
   }
   return kernels;
 }

@@ -33,10 +33,11 @@ Phase phaseEntry(const PhaseSpec &spec) {
     launch.dynamicSharedBytes = l.dynamicSharedBytes;
     launch.args = l.args;
     launch.cost = l.cost;
-    if (l.fewRows)
-      launch.fewRows =
-          FewRowsKernel{l.fewRowsMaxRows, l.fewRows->kernel, l.fewRows->grid,
-                        l.fewRows->blockThreads, l.fewRows->dynamicSharedBytes};
+    for (const LaunchVariantSpec &variant : l.variants)
+      launch.variants.push_back(
+          LaunchVariant{variant.launch->kernel, variant.launch->grid,
+                        variant.launch->blockThreads,
+                        variant.launch->dynamicSharedBytes, variant.guard});
     phase.launches.push_back(std::move(launch));
   }
   return phase;

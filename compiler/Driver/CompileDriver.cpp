@@ -11,9 +11,9 @@
 #include "compiler/Driver/WeightRecipes.h"
 #include "compiler/Frontend/ModuleBuilder.h"
 #include "compiler/Nvrtc/CompileCache.h"
+#include "compiler/kernels/registry/KernelSelection.h"
 #include "dialects/Kernel/IR/KernelDialect.h"
 #include "dialects/LLM/IR/LLMDialect.h"
-#include "passes/KernelSelection.h"
 #include "passes/Pipelines.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -139,8 +139,8 @@ StatusOr<KvCacheSpec> kvCacheSpec(const ModelConfig &config,
 
 /// Fills a module's PTX, cubin paths and per-arch resources, and writes the
 /// binaries into the engine.
-Status recordBinaries(const CompiledUnit &unit, KernelModule &module,
-                      StagedDirectory &engine) {
+Status recordBinaries(const CompiledUnit &unit, const PhaseSource &source,
+                      KernelModule &module, StagedDirectory &engine) {
   for (const ArchBinary &binary : unit.binaries) {
     std::string cubin = codegen::engineCubinPath(module.name, binary.arch);
     LLMC_RETURN_IF_ERROR(engine.writeFile(
@@ -152,6 +152,12 @@ Status recordBinaries(const CompiledUnit &unit, KernelModule &module,
       LLMC_RETURN_IF_ERROR(engine.writeFile(module.ptx, binary.ptx));
     }
     for (KernelInfo &kernel : module.kernels) {
+      // An arch-guarded variant's kernel is only in its archs' code.
+      auto only = source.onlyArchs.find(kernel.name);
+      if (only != source.onlyArchs.end() &&
+          std::find(only->second.begin(), only->second.end(), binary.arch) ==
+              only->second.end())
+        continue;
       auto reported = std::find_if(binary.kernels.begin(), binary.kernels.end(),
                                    [&](const nvrtc::KernelResources &r) {
                                      return r.mangledName == kernel.name;
@@ -224,6 +230,7 @@ compileModel(const DriverOptions &options, std::ostream &emitted,
   pipeline.maxSlots = engineOptions.maxSlots;
   pipeline.maxPrefillTokens = engineOptions.maxPrefillTokens;
   pipeline.kvBlockSize = engineOptions.kvBlockSize;
+  pipeline.archs = engineOptions.archs;
   if (options.emit == EmitKind::Llm) {
     progress.stage("running the fusion pipeline");
     mlir::llm::buildFusionPipeline(pm, pipeline);
@@ -289,7 +296,7 @@ compileModel(const DriverOptions &options, std::ostream &emitted,
   CompileReport report;
   for (size_t i = 0; i < compiled->size(); ++i) {
     LLMC_RETURN_IF_ERROR(
-        recordBinaries((*compiled)[i], manifest.modules[i], *engine));
+        recordBinaries((*compiled)[i], units[i], manifest.modules[i], *engine));
     for (const ArchBinary &binary : (*compiled)[i].binaries)
       ++(binary.cacheHit ? report.cacheHits : report.compiled);
   }

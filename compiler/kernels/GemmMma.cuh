@@ -26,6 +26,7 @@
 
 #include "Common.cuh"
 #include "Epilogues.cuh"
+#include "TileShapes.cuh"
 
 namespace llmc {
 namespace kernels {
@@ -111,13 +112,11 @@ template <int N, int K, class Tile, class Epilogue> struct GemmMma {
   /// Shared-memory row pitch of the operand tiles, in bf16 (16-byte pad).
   static constexpr int kLd = BK + kBf16PerVector;
   static constexpr int kStageElements = (BM + BN) * kLd;
-  static constexpr int kOperandBytes = kStages * kStageElements * 2;
   /// Row pitch of the fp32 epilogue tile; BN + 8 keeps the float2 stores of a
   /// half-warp on distinct banks.
   static constexpr int kTileLd = BN + 8;
-  static constexpr int kEpilogueBytes = BM * kTileLd * 4;
   static constexpr int kSharedBytes =
-      kOperandBytes > kEpilogueBytes ? kOperandBytes : kEpilogueBytes;
+      static_cast<int>(tiles::gemmMmaSharedBytes(BM, BN, BK, kStages));
   static constexpr int kGridX = ceilDiv(N, BN);
   static constexpr int kKTiles = ceilDiv(K, BK);
   static constexpr int kChunksPerRow = BK / kBf16PerVector;

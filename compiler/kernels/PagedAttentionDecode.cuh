@@ -24,6 +24,7 @@
 
 #include "Common.cuh"
 #include "PagedAttentionCommon.cuh"
+#include "TileShapes.cuh"
 
 namespace llmc {
 namespace kernels {
@@ -82,16 +83,15 @@ struct PagedAttentionDecodePartition {
                                                "of 8");
   static constexpr int kGroup = Heads / KvHeads;
   static constexpr int kThreads = 128;
-  static constexpr int kKeysPerTile = 64;
+  static constexpr int kKeysPerTile = tiles::kAttentionTileRows;
   static_assert(PartitionSize % kKeysPerTile == 0,
                 "PartitionSize must be a multiple of 64");
   /// 16 bytes of padding: the threads reading 8 consecutive key rows with
   /// 16-byte loads hit distinct banks.
   static constexpr int kRowPitch = HeadDim + kBf16PerVector;
   static constexpr int kOutputsPerThread = ceilDiv(kGroup * HeadDim, kThreads);
-  static constexpr int kSharedBytes =
-      (kGroup * HeadDim + kGroup * PartitionSize) * 4 +
-      kKeysPerTile * kRowPitch * 2;
+  static constexpr int kSharedBytes = static_cast<int>(
+      tiles::decodePartitionSharedBytes(kGroup, HeadDim, PartitionSize));
   static_assert(kSharedBytes <= 48 * 1024,
                 "scores and tiles exceed 48 KiB: use a smaller PartitionSize");
 

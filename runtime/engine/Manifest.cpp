@@ -25,11 +25,44 @@ const KernelModule *Manifest::findModule(const std::string &name) const {
   return nullptr;
 }
 
-const FewRowsKernel *fewRowsKernelFor(const KernelLaunch &launch,
-                                      int64_t rows) {
-  if (launch.fewRows && rows <= launch.fewRows->maxRows)
-    return &*launch.fewRows;
-  return nullptr;
+std::string formatVersionMessage(int version, const std::string &source) {
+  return source + ": format_version " + std::to_string(version) +
+         " is not the version this runtime reads (" +
+         std::to_string(kManifestFormatVersion) +
+         "); recompile the engine with this llm-compile";
+}
+
+bool VariantGuard::matches(const std::string &arch, int64_t rows) const {
+  if (!archs.empty() &&
+      std::find(archs.begin(), archs.end(), arch) == archs.end())
+    return false;
+  return rows >= minRows && (maxRows == 0 || rows <= maxRows);
+}
+
+std::string VariantGuard::describe() const {
+  std::string text;
+  for (const std::string &arch : archs)
+    text += (text.empty() ? "" : ", ") + arch;
+  if (minRows > 1 || maxRows > 0) {
+    text += text.empty() ? "rows " : ", rows ";
+    if (maxRows == 0)
+      text += ">= " + std::to_string(minRows);
+    else if (minRows <= 1)
+      text += "<= " + std::to_string(maxRows);
+    else
+      text += std::to_string(minRows) + ".." + std::to_string(maxRows);
+  }
+  return text.empty() ? "always" : text;
+}
+
+LaunchShape selectVariant(const KernelLaunch &launch, const std::string &arch,
+                          int64_t rows) {
+  for (const LaunchVariant &variant : launch.variants)
+    if (variant.guard.matches(arch, rows))
+      return {&variant.kernel, &variant.grid, variant.blockThreads,
+              variant.dynamicSharedBytes};
+  return {&launch.kernel, &launch.grid, launch.blockThreads,
+          launch.dynamicSharedBytes};
 }
 
 //===----------------------------------------------------------------------===//
@@ -192,8 +225,8 @@ Status checkCost(const CostTerms &terms, const std::string &where) {
   return Status::ok();
 }
 
-/// What a launch and its few-rows kernel both state about the kernel they
-/// run: which one and how it is launched.
+/// What a launch and each of its variants state about the kernel they run:
+/// which one and how it is launched.
 struct KernelShape {
   const std::string &kernel;
   const std::array<std::string, 3> &grid;
@@ -224,15 +257,23 @@ Status checkKernelShape(const KernelModule &module, const KernelShape &shape,
   return Status::ok();
 }
 
-Status checkFewRows(const KernelModule &module, const FewRowsKernel &fewRows,
-                    const std::string &where) {
-  if (fewRows.maxRows < 1)
-    return Status::error(where + ": max_rows " +
-                         std::to_string(fewRows.maxRows) +
-                         " (must be positive)");
+Status checkVariant(const Manifest &m, const KernelModule &module,
+                    const LaunchVariant &variant, const std::string &where) {
+  const VariantGuard &guard = variant.guard;
+  for (const std::string &arch : guard.archs)
+    if (std::find(m.options.archs.begin(), m.options.archs.end(), arch) ==
+        m.options.archs.end())
+      return Status::error(where + ": guard names arch '" + arch +
+                           "', which is not among the compiled archs");
+  if (guard.minRows < 0 || guard.maxRows < 0 ||
+      (guard.maxRows > 0 && guard.maxRows < guard.minRows))
+    return Status::error(where + ": guard rows " +
+                         std::to_string(guard.minRows) + ".." +
+                         std::to_string(guard.maxRows) +
+                         " (min_rows >= 0, and max_rows 0 or >= min_rows)");
   return checkKernelShape(module,
-                          {fewRows.kernel, fewRows.grid, fewRows.blockThreads,
-                           fewRows.dynamicSharedBytes},
+                          {variant.kernel, variant.grid, variant.blockThreads,
+                           variant.dynamicSharedBytes},
                           where);
 }
 
@@ -244,10 +285,11 @@ Status checkLaunch(const Manifest &m, const Phase &phase,
                        {launch.kernel, launch.grid, launch.blockThreads,
                         launch.dynamicSharedBytes},
                        where));
-  if (launch.fewRows)
-    LLMC_RETURN_IF_ERROR(
-        checkFewRows(module, *launch.fewRows,
-                     where + " few_rows (" + launch.fewRows->kernel + ")"));
+  for (size_t i = 0; i < launch.variants.size(); ++i)
+    LLMC_RETURN_IF_ERROR(checkVariant(m, module, launch.variants[i],
+                                      where + " variant " + std::to_string(i) +
+                                          " (" + launch.variants[i].kernel +
+                                          ")"));
   for (size_t i = 0; i < launch.args.size(); ++i)
     LLMC_RETURN_IF_ERROR(checkArg(m, phase, launch.args[i],
                                   where + " arg " + std::to_string(i) + " (" +
@@ -337,10 +379,7 @@ Status checkOptions(const Manifest &m) {
 Status validateManifest(const Manifest &m, const std::string &source) {
   auto inSource = [&](Status status) { return status.withContext(source); };
   if (m.formatVersion != kManifestFormatVersion)
-    return Status::error(source + ": format_version " +
-                         std::to_string(m.formatVersion) +
-                         " is not the version this runtime reads (" +
-                         std::to_string(kManifestFormatVersion) + ")");
+    return Status::error(formatVersionMessage(m.formatVersion, source));
   LLMC_RETURN_IF_ERROR(m.config.validate(source));
   LLMC_RETURN_IF_ERROR(inSource(checkOptions(m)));
   LLMC_RETURN_IF_ERROR(inSource(m.weights.validate()));

@@ -28,7 +28,8 @@
 namespace llmc {
 
 /// Bumped whenever a reader of an older version would misread a newer file.
-constexpr int kManifestFormatVersion = 1;
+/// 2: launches carry guarded variants (format 1 had a single `few_rows`).
+constexpr int kManifestFormatVersion = 2;
 
 /// Every activation offset in a phase's arena is a multiple of this (bytes).
 constexpr uint64_t kArenaAlignment = 256;
@@ -82,17 +83,30 @@ struct LaunchCost {
   CostTerms bytes; ///< bytes the launch must move to or from device memory
 };
 
-/// The kernel a launch runs instead when a run has at most `maxRows` token
-/// rows: the same computation, arguments and results with a tile for few rows.
-/// Its results are bit-identical to the main kernel's (the reduction order
-/// over K is the same), so the choice is only a matter of speed.
-struct FewRowsKernel {
+/// When a launch variant runs: on code compiled for one of `archs` (empty:
+/// any arch) and for runs of minRows..maxRows token rows (maxRows 0: no upper
+/// bound).
+struct VariantGuard {
+  std::vector<std::string> archs;
+  int64_t minRows = 0;
   int64_t maxRows = 0;
+
+  bool matches(const std::string &arch, int64_t rows) const;
+  /// "sm_90a, rows <= 256": for messages and generated comments.
+  std::string describe() const;
+};
+
+/// A kernel a launch runs instead of its own when the guard holds: the same
+/// computation, arguments and results with another template or tile. The
+/// variants of a launch reduce in the same order wherever the results must be
+/// bit-identical (GemmMma's tiles); the choice is then only a matter of speed.
+struct LaunchVariant {
   std::string kernel;              ///< its function name, in the same module
   std::array<std::string, 3> grid; ///< launch-dimension expressions, as
                                    ///< KernelLaunch::grid
   int64_t blockThreads = 0;
   int64_t dynamicSharedBytes = 0;
+  VariantGuard guard;
 };
 
 /// One kernel launch of a phase.
@@ -108,14 +122,23 @@ struct KernelLaunch {
   int64_t dynamicSharedBytes = 0;
   std::vector<KernelArg> args;
   LaunchCost cost;
-  /// A kernel for runs with few token rows; bindings and cost stay the
-  /// launch's.
-  std::optional<FewRowsKernel> fewRows;
+  /// Guarded alternatives, tried in order; the launch's own kernel above
+  /// runs when none holds. Bindings and cost are the launch's for all.
+  std::vector<LaunchVariant> variants;
 };
 
-/// The few-rows kernel a run of `launch` over `rows` token rows executes, or
-/// nullptr when that run executes the launch's own kernel.
-const FewRowsKernel *fewRowsKernelFor(const KernelLaunch &launch, int64_t rows);
+/// What one run of a launch executes: a kernel and its launch shape.
+struct LaunchShape {
+  const std::string *kernel = nullptr;
+  const std::array<std::string, 3> *grid = nullptr;
+  int64_t blockThreads = 0;
+  int64_t dynamicSharedBytes = 0;
+};
+
+/// The first variant of `launch` whose guard holds for code of `arch` and a
+/// run of `rows` token rows, else the launch's own kernel.
+LaunchShape selectVariant(const KernelLaunch &launch, const std::string &arch,
+                          int64_t rows);
 
 /// ptxas's report for one kernel on one arch.
 struct KernelResources {
@@ -215,11 +238,15 @@ StatusOr<ArgKind> argKindFromName(const std::string &name);
 /// whose names are free (weights, constants).
 const std::vector<std::string> &bindingNames(ArgKind kind);
 
+/// "SOURCE: format_version V is not the version this runtime reads (2);
+/// recompile the engine with this llm-compile".
+std::string formatVersionMessage(int version, const std::string &source);
+
 /// Checks everything a reader relies on: the format version, launches naming
 /// existing modules and kernels, binding names, arena bindings inside the
 /// arena and aligned, weights present in the layout, constants present,
 /// layers in range, grids that parse (LaunchDims.h), block sizes 1..1024,
-/// few-rows kernels of the launch's module with a positive row limit,
+/// variants' kernels in the launch's module with guards of compiled archs,
 /// engine-relative file paths. Messages name `source` and the field. The
 /// compiler runs it before writing a manifest, the runtime after reading one.
 Status validateManifest(const Manifest &manifest, const std::string &source);

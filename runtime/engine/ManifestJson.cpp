@@ -57,15 +57,16 @@ json launchToJson(const KernelLaunch &launch) {
             {"cost",
              {{"flops", costToJson(launch.cost.flops)},
               {"bytes", costToJson(launch.cost.bytes)}}}};
-  // Optional: an engine without few-rows kernels reads as it did before.
-  if (launch.fewRows) {
-    const FewRowsKernel &few = *launch.fewRows;
-    j["few_rows"] = {{"max_rows", few.maxRows},
-                     {"kernel", few.kernel},
-                     {"grid", few.grid},
-                     {"block_threads", few.blockThreads},
-                     {"dynamic_shared_bytes", few.dynamicSharedBytes}};
-  }
+  json variants = json::array();
+  for (const LaunchVariant &variant : launch.variants)
+    variants.push_back({{"kernel", variant.kernel},
+                        {"archs", variant.guard.archs},
+                        {"min_rows", variant.guard.minRows},
+                        {"max_rows", variant.guard.maxRows},
+                        {"grid", variant.grid},
+                        {"block_threads", variant.blockThreads},
+                        {"dynamic_shared_bytes", variant.dynamicSharedBytes}});
+  j["variants"] = std::move(variants);
   return j;
 }
 
@@ -282,21 +283,28 @@ private:
       launch.cost.flops = readCost(cost, "flops");
       launch.cost.bytes = readCost(cost, "bytes");
     }
-    if (j.contains("few_rows"))
-      launch.fewRows = readFewRows(j);
+    {
+      Scope scope(*this, "variants");
+      const json &variants = j.at("variants");
+      for (size_t i = 0; i < variants.size(); ++i) {
+        Scope item(*this, "[" + std::to_string(i) + "]");
+        launch.variants.push_back(readVariant(variants.at(i)));
+      }
+    }
     return launch;
   }
 
-  FewRowsKernel readFewRows(const json &launch) {
-    Scope scope(*this, "few_rows");
-    const json &j = launch.at("few_rows");
-    FewRowsKernel few;
-    few.maxRows = field(j, "max_rows").get<int64_t>();
-    few.kernel = field(j, "kernel").get<std::string>();
-    few.grid = field(j, "grid").get<std::array<std::string, 3>>();
-    few.blockThreads = field(j, "block_threads").get<int64_t>();
-    few.dynamicSharedBytes = field(j, "dynamic_shared_bytes").get<int64_t>();
-    return few;
+  LaunchVariant readVariant(const json &j) {
+    LaunchVariant variant;
+    variant.kernel = field(j, "kernel").get<std::string>();
+    variant.guard.archs = field(j, "archs").get<std::vector<std::string>>();
+    variant.guard.minRows = field(j, "min_rows").get<int64_t>();
+    variant.guard.maxRows = field(j, "max_rows").get<int64_t>();
+    variant.grid = field(j, "grid").get<std::array<std::string, 3>>();
+    variant.blockThreads = field(j, "block_threads").get<int64_t>();
+    variant.dynamicSharedBytes =
+        field(j, "dynamic_shared_bytes").get<int64_t>();
+    return variant;
   }
 
   CostTerms readCost(const json &j, const std::string &key) {
@@ -404,10 +412,7 @@ StatusOr<Manifest> manifestFromJson(const json &j, const std::string &source) {
     return Status::error(source + ": " + reader.path() + ": " + e.what());
   }
   if (m.formatVersion != kManifestFormatVersion)
-    return Status::error(source + ": format_version " +
-                         std::to_string(m.formatVersion) +
-                         " is not the version this runtime reads (" +
-                         std::to_string(kManifestFormatVersion) + ")");
+    return Status::error(formatVersionMessage(m.formatVersion, source));
   if (!j.contains("config"))
     return Status::error(source + ": malformed manifest: config is missing");
   LLMC_ASSIGN_OR_RETURN(m.config, modelConfigFromJson(j.at("config"), source));

@@ -108,7 +108,8 @@ Status DeviceModel::initialize(const DeviceOptions &options) {
 
 Status DeviceModel::loadModules() {
   // cubins are built for an arch ("sm_90a") whose plain name must be the
-  // device's ("sm_90"); otherwise the driver JIT-compiles the PTX.
+  // device's ("sm_90"); otherwise the driver JIT-compiles the PTX. Launch
+  // variants are guarded by the arch of the code that was loaded.
   const std::string deviceArch = properties_.arch();
   for (const KernelModule &module : manifest().modules) {
     std::optional<cuda::Module> loaded;
@@ -124,6 +125,7 @@ Status DeviceModel::loadModules() {
           cuda::Module m,
           cuda::Module::loadCubin(*driver_, cubin, engine_.path(file)));
       loaded.emplace(std::move(m));
+      codeArch_ = arch;
       break;
     }
     if (!loaded) {
@@ -137,17 +139,15 @@ Status DeviceModel::loadModules() {
           cuda::Module::loadPtx(*driver_, std::string(ptx.begin(), ptx.end()),
                                 engine_.path(module.ptx)));
       loaded.emplace(std::move(m));
-    }
-    for (const KernelInfo &kernel : module.kernels) {
-      LLMC_ASSIGN_OR_RETURN(cuda::Function function,
-                            loaded->function(kernel.name));
-      functions_.emplace(kernel.name, function);
+      codeArch_ = module.ptxArch;
     }
     modules_.push_back(std::move(*loaded));
   }
+  // The kernels this code can run: every launch's own, and the variants
+  // whose guard admits the loaded arch (the others are not in its code).
   // Kernels launched with more than the default dynamic shared memory opt
-  // in, few-rows kernels included. The limit is a property of the function,
-  // so a kernel that several launches run gets the largest they ask for.
+  // in; the limit is a property of the function, so a kernel that several
+  // launches run gets the largest they ask for.
   std::map<std::string, int64_t> sharedBytes;
   auto need = [&](const std::string &kernel, int64_t bytes) {
     int64_t &most = sharedBytes[kernel];
@@ -156,18 +156,29 @@ Status DeviceModel::loadModules() {
   for (const Phase &phase : manifest().phases)
     for (const KernelLaunch &launch : phase.launches) {
       need(launch.kernel, launch.dynamicSharedBytes);
-      if (launch.fewRows)
-        need(launch.fewRows->kernel, launch.fewRows->dynamicSharedBytes);
+      for (const LaunchVariant &variant : launch.variants)
+        if (variant.guard.archs.empty() ||
+            std::find(variant.guard.archs.begin(), variant.guard.archs.end(),
+                      codeArch_) != variant.guard.archs.end())
+          need(variant.kernel, variant.dynamicSharedBytes);
     }
   for (const auto &[kernel, bytes] : sharedBytes) {
-    if (bytes <= 48 * 1024)
-      continue;
-    auto function = functions_.find(kernel);
-    if (function == functions_.end())
+    const KernelModule *owner = nullptr;
+    size_t index = 0;
+    for (size_t i = 0; i < manifest().modules.size() && !owner; ++i)
+      for (const KernelInfo &info : manifest().modules[i].kernels)
+        if (info.name == kernel) {
+          owner = &manifest().modules[i];
+          index = i;
+        }
+    if (!owner)
       return Status::error("a phase launches " + kernel +
                            ", which no module defines");
-    LLMC_RETURN_IF_ERROR(
-        function->second.setMaxDynamicSharedMemory(int(bytes)));
+    LLMC_ASSIGN_OR_RETURN(cuda::Function function,
+                          modules_[index].function(kernel));
+    if (bytes > 48 * 1024)
+      LLMC_RETURN_IF_ERROR(function.setMaxDynamicSharedMemory(int(bytes)));
+    functions_.emplace(kernel, function);
   }
   return Status::ok();
 }
@@ -420,7 +431,7 @@ StatusOr<BoundPhase> DeviceModel::bindSample(CUdeviceptr logits,
   PhaseSizes sizes;
   sizes.launch.rows = rows;
   sizes.ringRows = ringRows_;
-  return bindPhase(*sample_, functions_, targets, sizes);
+  return bindPhase(*sample_, functions_, codeArch_, targets, sizes);
 }
 
 StatusOr<DeviceModel::DecodeLaunches>
@@ -432,8 +443,8 @@ DeviceModel::bindDecode(int64_t rows) const {
   sizes.launch.rows = rows;
   sizes.ringRows = ringRows_;
   DecodeLaunches bound;
-  LLMC_ASSIGN_OR_RETURN(bound.forward,
-                        bindPhase(*decode_, functions_, targets, sizes));
+  LLMC_ASSIGN_OR_RETURN(bound.forward, bindPhase(*decode_, functions_,
+                                                 codeArch_, targets, sizes));
   const KernelArg &logits = decode_->outputs.at("logits");
   LLMC_ASSIGN_OR_RETURN(
       bound.sample,
@@ -494,8 +505,9 @@ DeviceModel::enqueuePrefill(const std::vector<PrefillChunk> &chunks) {
   PhaseSizes sizes;
   sizes.launch = LaunchSizes{rows, int64_t(chunks.size()), maxChunkRows};
   sizes.ringRows = ringRows_;
-  LLMC_ASSIGN_OR_RETURN(BoundPhase forward,
-                        bindPhase(*prefill_, functions_, targets, sizes));
+  LLMC_ASSIGN_OR_RETURN(
+      BoundPhase forward,
+      bindPhase(*prefill_, functions_, codeArch_, targets, sizes));
   LLMC_RETURN_IF_ERROR(enqueuePhase(ticket, *prefill_, forward, rows));
 
   bool anyLast = false;

@@ -124,6 +124,9 @@ public:
   load(const std::string &engineDirectory, const DeviceOptions &options = {});
   ~DeviceModel();
 
+  /// The arch of the loaded code ("sm_90a", or the PTX's when the engine has
+  /// no cubin for the device): launch variants are picked by it.
+  const std::string &codeArch() const { return codeArch_; }
   const Manifest &manifest() const { return engine_.manifest; }
   const cuda::DeviceProperties &device() const { return properties_; }
   int64_t maxSlots() const { return manifest().options.maxSlots; }
@@ -221,6 +224,9 @@ private:
   std::optional<cuda::Stream> stream_;
   std::vector<cuda::Module> modules_;
   std::map<std::string, cuda::Function> functions_;
+  /// The arch of the loaded code ("sm_90a", or the PTX's): launch variants
+  /// are picked by it.
+  std::string codeArch_;
 
   const Phase *prefill_ = nullptr, *decode_ = nullptr, *sample_ = nullptr;
   int64_t prefillMaxRows_ = 0;

@@ -92,21 +92,20 @@ Status BoundPhase::enqueue(const cuda::Stream &stream) const {
 StatusOr<BoundPhase>
 bindPhase(const Phase &phase,
           const std::map<std::string, cuda::Function> &functions,
-          const BindingTargets &targets, const PhaseSizes &sizes) {
+          const std::string &codeArch, const BindingTargets &targets,
+          const PhaseSizes &sizes) {
   BoundPhase bound;
   bound.launches_.reserve(phase.launches.size());
   for (size_t i = 0; i < phase.launches.size(); ++i) {
     const KernelLaunch &launch = phase.launches[i];
-    // Both kernels take the same arguments: only what runs and its shape
-    // differ.
-    const FewRowsKernel *fewRows = fewRowsKernelFor(launch, sizes.launch.rows);
-    const std::string &kernel = fewRows ? fewRows->kernel : launch.kernel;
-    const std::array<std::string, 3> &gridText =
-        fewRows ? fewRows->grid : launch.grid;
-    const int64_t blockThreads =
-        fewRows ? fewRows->blockThreads : launch.blockThreads;
-    const int64_t sharedBytes =
-        fewRows ? fewRows->dynamicSharedBytes : launch.dynamicSharedBytes;
+    // Every variant takes the launch's arguments: only what runs and its
+    // shape differ.
+    const LaunchShape shape =
+        selectVariant(launch, codeArch, sizes.launch.rows);
+    const std::string &kernel = *shape.kernel;
+    const std::array<std::string, 3> &gridText = *shape.grid;
+    const int64_t blockThreads = shape.blockThreads;
+    const int64_t sharedBytes = shape.dynamicSharedBytes;
     const std::string where = "phase " + phase.name + ", launch " +
                               std::to_string(i) + " (" + kernel + ")";
     auto function = functions.find(kernel);

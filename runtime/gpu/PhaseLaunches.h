@@ -2,10 +2,11 @@
 //
 // Binding resolves every KernelArg of every launch to a device address (arena
 // offset, weight tensor, KV pool of a layer, a runtime buffer, a constant) or
-// to an int32 (rows, seqs, ...), picks the kernel (a launch may have a second
-// one for runs with few rows) and evaluates its grid expressions, once per set
-// of run-time sizes. Queuing then costs one cuLaunchKernel per launch, and
-// the same bound phase can be captured into a CUDA graph.
+// to an int32 (rows, seqs, ...), picks the kernel (a launch's variant for the
+// loaded code's arch and the run's rows, or its own) and evaluates its grid
+// expressions, once per set of run-time sizes. Queuing then costs one
+// cuLaunchKernel per launch, and the same bound phase can be captured into a
+// CUDA graph.
 #pragma once
 
 #include "runtime/Status.h"
@@ -46,8 +47,8 @@ struct PhaseSizes {
 /// One launch with its arguments resolved.
 struct BoundLaunch {
   const cuda::Function *function = nullptr;
-  /// The manifest's name of the kernel it runs: the launch's own, or its
-  /// few-rows kernel's when the run has few enough rows.
+  /// The manifest's name of the kernel it runs: the launch's own, or the
+  /// variant's whose guard held.
   std::string_view kernel;
   cuda::Dim3 grid, block;
   unsigned sharedBytes = 0;
@@ -78,20 +79,21 @@ public:
 private:
   friend StatusOr<BoundPhase>
   bindPhase(const Phase &, const std::map<std::string, cuda::Function> &,
-            const BindingTargets &, const PhaseSizes &);
+            const std::string &, const BindingTargets &, const PhaseSizes &);
   std::vector<BoundLaunch> launches_;
 };
 
 /// Binds `phase` for `sizes`. `functions` maps kernel names to loaded
-/// functions. A launch with a few-rows kernel runs that kernel, with its grid,
-/// block and shared memory, when `sizes` has at most its max_rows rows
-/// (fewRowsKernelFor). `phase` must outlive the result. Fails, naming the
+/// functions, compiled for `codeArch`. Each launch runs the kernel
+/// selectVariant picks for `codeArch` and the run's rows, with its grid, block
+/// and shared memory. `phase` must outlive the result. Fails, naming the
 /// launch and argument, when a binding has no target (an unknown input, a layer
 /// past the pools, an arena slice outside the arena, a weight missing from the
 /// layout).
 StatusOr<BoundPhase>
 bindPhase(const Phase &phase,
           const std::map<std::string, cuda::Function> &functions,
-          const BindingTargets &targets, const PhaseSizes &sizes);
+          const std::string &codeArch, const BindingTargets &targets,
+          const PhaseSizes &sizes);
 
 } // namespace llmc::gpu

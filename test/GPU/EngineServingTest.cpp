@@ -332,10 +332,11 @@ TEST(EngineServing, ProfiledStepsTimeEveryLaunchAndKeepTheTokens) {
       const LaunchRecord &record = records[at + i];
       ASSERT_EQ(record.phase, phase->name) << "record " << at + i;
       ASSERT_EQ(record.launchIndex, int64_t(i)) << "record " << at + i;
-      // A launch with a few-rows kernel reports the kernel that ran.
+      // A launch with variants reports the kernel that ran.
       const KernelLaunch &launch = phase->launches[i];
-      const FewRowsKernel *fewRows = fewRowsKernelFor(launch, record.rows);
-      EXPECT_EQ(record.kernel, fewRows ? fewRows->kernel : launch.kernel);
+      EXPECT_EQ(record.kernel,
+                *selectVariant(launch, engine->device().codeArch(), record.rows)
+                     .kernel);
       EXPECT_GT(record.milliseconds, 0) << record.kernel;
       EXPECT_GE(record.rows, 1);
       if (phase->name == "decode") {

@@ -46,12 +46,18 @@ Phase markPhase() {
   launch.grid = {"rows", "1", "1"};
   launch.blockThreads = 64;
   launch.args = {marks, rows};
-  FewRowsKernel fewRows;
-  fewRows.maxRows = 4;
+  // An arch no device runs, then the few-rows variant.
+  LaunchVariant other;
+  other.kernel = "mark_other_arch";
+  other.grid = {"1", "1", "1"};
+  other.blockThreads = 1;
+  other.guard.archs = {"sm_10"};
+  LaunchVariant fewRows;
   fewRows.kernel = "mark_few_rows";
   fewRows.grid = {"ceildiv(rows, 4)", "1", "1"};
   fewRows.blockThreads = 32;
-  launch.fewRows = fewRows;
+  fewRows.guard.maxRows = 4;
+  launch.variants = {other, fewRows};
   Phase phase;
   phase.name = "prefill";
   phase.maxRows = 16;
@@ -81,7 +87,7 @@ protected:
     LLMC_RETURN_IF_ERROR(GpuContext::get()->synchronize());
     gpu::PhaseSizes sizes;
     sizes.launch.rows = rows;
-    return gpu::bindPhase(phase_, functions_, targets_, sizes);
+    return gpu::bindPhase(phase_, functions_, "sm_80", targets_, sizes);
   }
 
   Phase phase_ = markPhase();
@@ -91,7 +97,7 @@ protected:
   gpu::BindingTargets targets_;
 };
 
-TEST_F(PhaseBinding, RunsTheFewRowsKernelUpToItsMaxRows) {
+TEST_F(PhaseBinding, RunsTheFirstVariantWhoseGuardHolds) {
   const cuda::Stream &stream = GpuContext::get()->stream();
   struct Case {
     int64_t rows;

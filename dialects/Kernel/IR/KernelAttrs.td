@@ -197,6 +197,49 @@ def Kernel_BindingArrayAttr
     : TypedArrayAttrBase<Kernel_BindingAttr, "kernel argument bindings">;
 
 //===----------------------------------------------------------------------===//
+// Launch variants
+//===----------------------------------------------------------------------===//
+
+def Kernel_VariantAttr : Kernel_Attr<"Variant", "variant"> {
+  let summary = "a guarded alternative kernel of a launch";
+  let description = [{
+    Another instantiation of the launch's computation, run instead of the
+    launch's own kernel when its guard holds: on code compiled for one of
+    `archs` (absent: every arch) and for runs of `min_rows`..`max_rows` token
+    rows (`max_rows` 0: no upper bound). It takes the launch's arguments,
+    epilogue, constants and cost; it has its own template, template
+    parameters (`params`, by name), grid expressions, block and dynamic
+    shared memory, as the launch's own attributes mean them. Its kernel is
+    named the launch's kernel name followed by `suffix`. A launch tries its
+    variants in order.
+
+    Example:
+
+    ```mlir
+    #kernel.variant<suffix = "_few_rows", template_name = "GemmMma",
+                    params = {N = 4096, K = 4096, BM = 64, BN = 64, BK = 64,
+                              WarpsM = 2, WarpsN = 2, Stages = 4},
+                    grid = ["64", "ceildiv(rows, 64)", "1"], block = 128,
+                    smem = 73728, max_rows = 256>
+    ```
+  }];
+  let parameters = (ins
+      StringRefParameter<"appended to the launch's kernel name">:$suffix,
+      StringRefParameter<"the kernel-library template">:$template_name,
+      "::mlir::DictionaryAttr":$params,
+      "::mlir::ArrayAttr":$grid,
+      "int64_t":$block,
+      "int64_t":$smem,
+      OptionalParameter<"::mlir::ArrayAttr">:$archs,
+      DefaultValuedParameter<"int64_t", "0">:$min_rows,
+      DefaultValuedParameter<"int64_t", "0">:$max_rows);
+  let assemblyFormat = "`<` struct(params) `>`";
+}
+
+def Kernel_VariantArrayAttr
+    : TypedArrayAttrBase<Kernel_VariantAttr, "launch variants">;
+
+//===----------------------------------------------------------------------===//
 // Cost
 //===----------------------------------------------------------------------===//
 

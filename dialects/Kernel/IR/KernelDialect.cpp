@@ -46,27 +46,6 @@ ArrayRef<StringLiteral> mlir::kernel::getScalarNames() {
   return names;
 }
 
-ArrayRef<StringLiteral> mlir::kernel::getTemplateNames() {
-  static constexpr StringLiteral names[] = {"Embed",
-                                            "RmsNorm",
-                                            "RmsNormGather",
-                                            "AddRmsNorm",
-                                            "Gemv",
-                                            "GemmMma",
-                                            "PagedAttentionPrefill",
-                                            "PagedAttentionDecodePartition",
-                                            "PagedAttentionDecodeReduce",
-                                            "Sampling",
-                                            "SlotUpdate"};
-  return names;
-}
-
-ArrayRef<StringLiteral> mlir::kernel::getEpilogueNames() {
-  static constexpr StringLiteral names[] = {
-      "StoreBf16", "StoreF32", "ResidualAdd", "SwiGlu", "RopeKvWrite"};
-  return names;
-}
-
 ArrayRef<StringLiteral> mlir::kernel::getPhaseNames() {
   static constexpr StringLiteral names[] = {"prefill", "decode", "sample"};
   return names;

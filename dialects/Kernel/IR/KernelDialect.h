@@ -56,11 +56,6 @@ llvm::ArrayRef<llvm::StringLiteral> getInputNames();
 llvm::ArrayRef<llvm::StringLiteral> getSlotNames();
 llvm::ArrayRef<llvm::StringLiteral> getScalarNames();
 
-/// The kernel-library templates a launch may instantiate, and the epilogues
-/// of the projection templates (compiler/kernels/README.md).
-llvm::ArrayRef<llvm::StringLiteral> getTemplateNames();
-llvm::ArrayRef<llvm::StringLiteral> getEpilogueNames();
-
 /// The phases a function may be ("prefill", "decode", "sample").
 llvm::ArrayRef<llvm::StringLiteral> getPhaseNames();
 

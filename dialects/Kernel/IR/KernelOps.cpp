@@ -2,6 +2,7 @@
 // check of the weights it names, and its accessors.
 #include "dialects/Kernel/IR/KernelOps.h"
 
+#include "compiler/kernels/registry/KernelRegistry.h"
 #include "dialects/LLM/IR/LLMOps.h"
 #include "runtime/engine/LaunchDims.h"
 
@@ -9,6 +10,8 @@
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallBitVector.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 using namespace mlir::kernel;
@@ -32,20 +35,6 @@ FailureOr<int64_t> LaunchOp::getParam(StringRef name) {
   if (!value)
     return failure();
   return value.getInt();
-}
-
-/// Fails unless `names` holds `name`, listing what it holds.
-static LogicalResult verifyKnownName(LaunchOp op, StringRef what,
-                                     StringRef name,
-                                     ArrayRef<StringLiteral> names) {
-  if (llvm::is_contained(names, name))
-    return success();
-  InFlightDiagnostic diagnostic = op.emitOpError() << what << " \"" << name
-                                                   << "\" is not one of ";
-  llvm::interleave(
-      names, [&](StringRef known) { diagnostic << '"' << known << '"'; },
-      [&] { diagnostic << ", "; });
-  return diagnostic;
 }
 
 /// Fails unless every entry of `dictionary` (the attribute `what`) is an
@@ -96,68 +85,66 @@ static LogicalResult verifyLaunchShape(LaunchOp op, StringRef prefix,
   return success();
 }
 
-LogicalResult LaunchOp::verifyFewRows() {
-  std::optional<DictionaryAttr> fewRows = getFewRows();
-  if (!fewRows)
+LogicalResult LaunchOp::verifyVariants() {
+  std::optional<ArrayAttr> variants = getVariants();
+  if (!variants)
     return success();
-  if (getTemplate() != "GemmMma")
-    return emitOpError() << "few_rows is a GemmMma tile, but the template is \""
-                         << getTemplate() << "\"";
-  auto integer = [&](StringRef name) -> FailureOr<int64_t> {
-    auto value = fewRows->getAs<IntegerAttr>(name);
-    if (!value)
-      return emitOpError() << "few_rows needs an integer `" << name << "`";
-    return value.getInt();
-  };
-  FailureOr<int64_t> maxRows = integer("max_rows");
-  FailureOr<int64_t> block = integer("block");
-  FailureOr<int64_t> smem = integer("smem");
-  if (failed(maxRows) || failed(block) || failed(smem))
-    return failure();
-  if (*maxRows < 1)
-    return emitOpError() << "few_rows max_rows must be positive, got "
-                         << *maxRows;
-  auto params = fewRows->getAs<DictionaryAttr>("params");
-  if (!params)
-    return emitOpError() << "few_rows needs a dictionary `params`";
-  if (failed(verifyNumbers(*this, "few_rows params", params, false)))
-    return failure();
-  // The same template and problem: only the tile may differ.
-  for (StringRef fixed : {"N", "K"})
-    if (params.get(fixed) != getParams().get(fixed))
-      return emitOpError() << "few_rows params must keep " << fixed
-                           << " of the launch";
-  auto grid = fewRows->getAs<ArrayAttr>("grid");
-  if (!grid)
-    return emitOpError() << "few_rows needs an array `grid`";
-  return verifyLaunchShape(*this, "few_rows ", grid, *block, *smem);
+  for (auto [index, attribute] : llvm::enumerate(*variants)) {
+    auto variant = cast<VariantAttr>(attribute);
+    std::string prefix = "variant #" + std::to_string(index) + " ";
+    if (variant.getSuffix().empty() ||
+        !isIdentifier(getKernel().str() + variant.getSuffix().str()))
+      return emitOpError() << prefix << "suffix \"" << variant.getSuffix()
+                           << "\" must extend the kernel name to another C "
+                              "identifier";
+    if (failed(verifyNumbers(*this, prefix + "params", variant.getParams(),
+                             false)) ||
+        failed(verifyLaunchShape(*this, prefix, variant.getGrid(),
+                                 variant.getBlock(), variant.getSmem())))
+      return failure();
+    if (ArrayAttr archs = variant.getArchs())
+      for (Attribute arch : archs)
+        if (!isa<StringAttr>(arch) || cast<StringAttr>(arch).empty())
+          return emitOpError()
+                 << prefix << "archs must be arch names, got " << arch;
+    if (variant.getMinRows() < 0 || variant.getMaxRows() < 0 ||
+        (variant.getMaxRows() > 0 &&
+         variant.getMaxRows() < variant.getMinRows()))
+      return emitOpError() << prefix << "rows " << variant.getMinRows() << ".."
+                           << variant.getMaxRows()
+                           << ": min_rows >= 0, and max_rows 0 (no bound) or "
+                              ">= min_rows";
+  }
+  return success();
+}
+
+LogicalResult LaunchOp::verifyAgainstRegistry() {
+  llmc::StatusOr<llmc::codegen::LaunchSpec> spec =
+      toLaunchSpec(*this, /*planned=*/false);
+  if (!spec.isOk())
+    return emitOpError() << spec.status().message();
+  // The same check the code generator makes before writing a wrapper.
+  std::vector<const llmc::codegen::LaunchSpec *> instances = {&*spec};
+  for (const llmc::codegen::LaunchVariantSpec &variant : spec->variants)
+    instances.push_back(variant.launch.get());
+  for (const llmc::codegen::LaunchSpec *instance : instances) {
+    llmc::StatusOr<llmc::codegen::Wrapper> wrapper =
+        llmc::codegen::planWrapper(*instance);
+    if (!wrapper.isOk())
+      return emitOpError() << "does not match the kernel registry: "
+                           << wrapper.status().message();
+  }
+  return success();
 }
 
 LogicalResult LaunchOp::verify() {
   if (!isIdentifier(getKernel()))
     return emitOpError() << "kernel name \"" << getKernel()
                          << "\" must be a C identifier";
-  if (failed(verifyKnownName(*this, "template", getTemplate(),
-                             getTemplateNames())) ||
-      failed(verifyNumbers(*this, "params", getParams(), false)))
+  if (failed(verifyNumbers(*this, "params", getParams(), false)))
     return failure();
-
-  // Only the projection templates end in an epilogue, and they always do.
-  bool isProjection = getTemplate() == "Gemv" || getTemplate() == "GemmMma";
-  if (std::optional<StringRef> epilogue = getEpilogue()) {
-    if (!isProjection)
-      return emitOpError() << "template \"" << getTemplate()
-                           << "\" takes no epilogue, got \"" << *epilogue
-                           << "\"";
-    if (failed(
-            verifyKnownName(*this, "epilogue", *epilogue, getEpilogueNames())))
-      return failure();
-  } else if (isProjection) {
-    return emitOpError() << "template \"" << getTemplate()
-                         << "\" needs an epilogue";
-  } else if (getEpilogueParams()) {
+  if (!getEpilogue() && getEpilogueParams())
     return emitOpError() << "has epilogue_params but no epilogue";
-  }
   if (std::optional<DictionaryAttr> params = getEpilogueParams())
     if (failed(verifyNumbers(*this, "epilogue_params", *params, false)))
       return failure();
@@ -170,12 +157,12 @@ LogicalResult LaunchOp::verify() {
 
   if (failed(verifyLaunchShape(*this, "", getGrid(), getBlockAttr().getInt(),
                                getSmemAttr().getInt())) ||
-      failed(verifyFewRows()))
+      failed(verifyVariants()))
     return failure();
 
-  if (failed(verifyTied()))
+  if (failed(verifyTied()) || failed(verifyBindings()))
     return failure();
-  return verifyBindings();
+  return verifyAgainstRegistry();
 }
 
 LogicalResult LaunchOp::verifyTied() {
@@ -275,4 +262,186 @@ LogicalResult LaunchOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
                            << ", which is not an llm.weight of the module";
   }
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// LaunchOp as plain data
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+using namespace llmc;
+using llmc::CostTerms;
+using llmc::codegen::BakedConstant;
+using llmc::codegen::LaunchSpec;
+using llmc::codegen::LaunchVariantSpec;
+
+std::string printed(Type type) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  type.print(os);
+  return text;
+}
+
+/// The integers of a dictionary attribute by name.
+StatusOr<std::map<std::string, int64_t>> integers(DictionaryAttr dictionary,
+                                                  const std::string &what) {
+  std::map<std::string, int64_t> values;
+  if (!dictionary)
+    return values;
+  for (NamedAttribute entry : dictionary) {
+    auto value = dyn_cast<IntegerAttr>(entry.getValue());
+    if (!value)
+      return Status::error(what + " '" + entry.getName().str() +
+                           "' is not an integer");
+    values[entry.getName().str()] = value.getInt();
+  }
+  return values;
+}
+
+StatusOr<KernelArg> binding(Attribute attribute, size_t index, bool planned) {
+  KernelArg arg;
+  Status status = Status::ok();
+  llvm::TypeSwitch<Attribute>(attribute)
+      .Case([&](kernel::ArenaAttr a) {
+        arg.kind = ArgKind::Arena;
+        arg.offset = uint64_t(a.getOffset());
+        arg.bytes = uint64_t(a.getBytes());
+      })
+      .Case([&](kernel::WeightAttr a) {
+        arg.kind = ArgKind::Weight;
+        arg.name = a.getName().getValue().str();
+      })
+      .Case([&](kernel::KvKeysAttr a) {
+        arg.kind = ArgKind::KvKeys;
+        arg.layer = a.getLayer();
+      })
+      .Case([&](kernel::KvValuesAttr a) {
+        arg.kind = ArgKind::KvValues;
+        arg.layer = a.getLayer();
+      })
+      .Case([&](kernel::InputAttr a) {
+        arg.kind = ArgKind::Input;
+        arg.name = a.getName().str();
+      })
+      .Case([&](kernel::SlotAttr a) {
+        arg.kind = ArgKind::Slot;
+        arg.name = a.getName().str();
+      })
+      .Case([&](kernel::ConstantAttr a) {
+        arg.kind = ArgKind::Constant;
+        arg.name = a.getName().str();
+      })
+      .Case([&](kernel::ScalarAttr a) {
+        arg.kind = ArgKind::Scalar;
+        arg.name = a.getName().str();
+      })
+      .Case([&](kernel::NullAttr) { arg.kind = ArgKind::Null; })
+      .Case<kernel::OperandAttr, kernel::ResultAttr>([&](Attribute) {
+        // A buffer of the arena once memory is planned.
+        arg.kind = ArgKind::Arena;
+        if (planned)
+          status = Status::error(
+              "arg " + std::to_string(index) +
+              " is still bound to an SSA value; the phase's memory is not "
+              "planned (run llm-plan-memory first)");
+      })
+      .Default([&](Attribute) {
+        status = Status::error("arg " + std::to_string(index) +
+                               " is not a kernel binding");
+      });
+  if (!status.isOk())
+    return status;
+  return arg;
+}
+
+CostTerms costTerms(const kernel::CostTerms &terms) {
+  return {terms.fixed, terms.perRow, terms.perRowContext};
+}
+
+StatusOr<std::array<std::string, 3>> readGrid(ArrayAttr grid) {
+  if (grid.size() != 3)
+    return Status::error("grid has " + std::to_string(grid.size()) +
+                         " dimensions, not 3");
+  std::array<std::string, 3> dims;
+  for (int axis = 0; axis < 3; ++axis) {
+    auto text = dyn_cast<StringAttr>(grid[axis]);
+    if (!text)
+      return Status::error("grid dimension " + std::to_string(axis) +
+                           " is not a string");
+    dims[axis] = text.str();
+  }
+  return dims;
+}
+
+StatusOr<LaunchSpec> readLaunch(kernel::LaunchOp op, bool planned) {
+  LaunchSpec l;
+  l.kernel = op.getKernel().str();
+  l.templateName = op.getTemplate().str();
+  LLMC_ASSIGN_OR_RETURN(l.params, integers(op.getParams(), "param"));
+  l.epilogue = op.getEpilogue().value_or("").str();
+  LLMC_ASSIGN_OR_RETURN(
+      l.epilogueParams,
+      integers(op.getEpilogueParams().value_or(DictionaryAttr()),
+               "epilogue param"));
+  if (std::optional<DictionaryAttr> constants = op.getConstants())
+    for (NamedAttribute entry : *constants) {
+      std::string name = entry.getName().str();
+      if (auto integer = dyn_cast<IntegerAttr>(entry.getValue()))
+        l.constants[name] = BakedConstant::ofInteger(integer.getInt());
+      else if (auto real = dyn_cast<FloatAttr>(entry.getValue()))
+        l.constants[name] = BakedConstant::ofReal(real.getValueAsDouble());
+      else
+        return Status::error("constant '" + name + "' is not a number");
+    }
+  for (Attribute fused : op.getFused())
+    l.fused.push_back(cast<StringAttr>(fused).str());
+  if (IntegerAttr layer = op.getLayerAttr())
+    l.layer = layer.getInt();
+  LLMC_ASSIGN_OR_RETURN(l.grid, readGrid(op.getGrid()));
+  l.blockThreads = op.getBlockAttr().getInt();
+  l.dynamicSharedBytes = op.getSmemAttr().getInt();
+  ArrayAttr args = op.getArgs();
+  for (size_t i = 0; i < args.size(); ++i) {
+    LLMC_ASSIGN_OR_RETURN(KernelArg arg, binding(args[i], i, planned));
+    l.args.push_back(std::move(arg));
+  }
+  l.cost.flops = costTerms(op.getCost().getFlops());
+  l.cost.bytes = costTerms(op.getCost().getBytes());
+  // The cache values only order the launches; the comment shows tensors.
+  for (Type type : op.getOperandTypes())
+    if (!isa<llm::KVCacheType>(type))
+      l.operandTypes.push_back(printed(type));
+  for (Type type : op.getResultTypes())
+    if (!isa<llm::KVCacheType>(type))
+      l.resultTypes.push_back(printed(type));
+  if (std::optional<ArrayAttr> variants = op.getVariants())
+    for (Attribute attribute : *variants) {
+      auto variant = cast<kernel::VariantAttr>(attribute);
+      auto instance = std::make_shared<LaunchSpec>(l);
+      instance->variants.clear();
+      instance->kernel = l.kernel + variant.getSuffix().str();
+      instance->templateName = variant.getTemplateName().str();
+      LLMC_ASSIGN_OR_RETURN(instance->params,
+                            integers(variant.getParams(), "variant param"));
+      LLMC_ASSIGN_OR_RETURN(instance->grid, readGrid(variant.getGrid()));
+      instance->blockThreads = variant.getBlock();
+      instance->dynamicSharedBytes = variant.getSmem();
+      VariantGuard guard;
+      if (ArrayAttr archs = variant.getArchs())
+        for (Attribute arch : archs)
+          guard.archs.push_back(cast<StringAttr>(arch).str());
+      guard.minRows = variant.getMinRows();
+      guard.maxRows = variant.getMaxRows();
+      instance->onlyArchs = guard.archs;
+      l.variants.push_back({std::move(guard), std::move(instance)});
+    }
+  return l;
+}
+
+} // namespace
+
+llmc::StatusOr<LaunchSpec> mlir::kernel::toLaunchSpec(LaunchOp op,
+                                                      bool planned) {
+  return readLaunch(op, planned);
 }

@@ -51,12 +51,19 @@ def Kernel_LaunchOp : Kernel_Op<"launch", [
     memory in bytes. `fused` records the llm ops the launch executes, `layer`
     the decoder layer it belongs to, and `cost` its work.
 
-    `few_rows` (GemmMma only) is a second tile for runs of at most
-    `max_rows` token rows: `{max_rows, params, grid, block, smem}` with the
-    meanings above, the same N and K, and the same arguments. The code
-    generator emits it as the kernel `<kernel>_few_rows`, and the runtime
-    picks it by the run's rows; GemmMma's K order does not depend on its
-    tile, so both give identical results.
+    `variants` lists guarded alternatives (`#kernel.variant`), tried in
+    order before the launch's own kernel, which runs when no guard holds: a
+    tile for runs of few token rows, a kernel only some archs compile. Each
+    takes the launch's arguments; the code generator emits it as the kernel
+    `<kernel><suffix>` (inside `#if` on the arch when its guard names archs),
+    and the runtime picks by the loaded code's arch and the run's rows.
+
+    Every instantiation (the launch's own and each variant's) must agree
+    with its template's definition in the kernel registry
+    (compiler/kernels/registry): the template parameters, epilogue and
+    constants it declares, and one binding of the right kind per wrapper
+    parameter, so that what the verifier accepts the code generator can
+    write.
 
     Requires operand/result bindings and `tied` entries to name existing
     values (a tied result has its operand's type, and no operand is
@@ -96,7 +103,7 @@ def Kernel_LaunchOp : Kernel_Op<"launch", [
                        Kernel_BindingArrayAttr:$args,
                        OptionalAttr<DenseI64ArrayAttr>:$tied,
                        Kernel_CostAttr:$cost,
-                       OptionalAttr<DictionaryAttr>:$few_rows);
+                       OptionalAttr<Kernel_VariantArrayAttr>:$variants);
   let results = (outs Variadic<Kernel_Value>:$outputs);
   let assemblyFormat = [{
     $kernel `(` $inputs `)` attr-dict `:` functional-type($inputs, $outputs)
@@ -125,7 +132,8 @@ def Kernel_LaunchOp : Kernel_Op<"launch", [
   private:
     ::mlir::LogicalResult verifyTied();
     ::mlir::LogicalResult verifyBindings();
-    ::mlir::LogicalResult verifyFewRows();
+    ::mlir::LogicalResult verifyVariants();
+    ::mlir::LogicalResult verifyAgainstRegistry();
   public:
   }];
 }

@@ -14,7 +14,7 @@ func.func @bad_kernel_name() {
 // -----
 
 func.func @unknown_template() {
-  // expected-error @+1 {{'kernel.launch' op template "Gemm" is not one of "Embed", "RmsNorm", "RmsNormGather", "AddRmsNorm", "Gemv", "GemmMma", "PagedAttentionPrefill", "PagedAttentionDecodePartition", "PagedAttentionDecodeReduce", "Sampling", "SlotUpdate"}}
+  // expected-error @+1 {{'kernel.launch' op does not match the kernel registry: kernel 'k' (Gemm): unknown template (the kernel library has Embed, RmsNorm, RmsNormGather, AddRmsNorm, Gemv, GemmMma, PagedAttentionPrefill, PagedAttentionDecodePartition, PagedAttentionDecodeReduce, Sampling, SlotUpdate)}}
   kernel.launch "k" () {template = "Gemm", params = {}, fused = [], grid = ["1", "1", "1"],
       block = 32, smem = 0, args = [], cost = #kernel.cost<>} : () -> ()
   return
@@ -32,7 +32,7 @@ func.func @non_integer_param() {
 // -----
 
 func.func @projection_without_epilogue() {
-  // expected-error @+1 {{'kernel.launch' op template "Gemv" needs an epilogue}}
+  // expected-error @+1 {{'kernel.launch' op does not match the kernel registry: kernel 'k' (Gemv): the template needs an epilogue}}
   kernel.launch "k" () {template = "Gemv", params = {}, fused = [], grid = ["1", "1", "1"],
       block = 32, smem = 0, args = [], cost = #kernel.cost<>} : () -> ()
   return
@@ -41,7 +41,7 @@ func.func @projection_without_epilogue() {
 // -----
 
 func.func @epilogue_on_a_norm() {
-  // expected-error @+1 {{'kernel.launch' op template "RmsNorm" takes no epilogue, got "StoreBf16"}}
+  // expected-error @+1 {{'kernel.launch' op does not match the kernel registry: kernel 'k' (RmsNorm): the template takes no epilogue, got 'StoreBf16'}}
   kernel.launch "k" () {template = "RmsNorm", params = {}, epilogue = "StoreBf16", fused = [],
       grid = ["1", "1", "1"], block = 32, smem = 0, args = [], cost = #kernel.cost<>} : () -> ()
   return
@@ -50,7 +50,7 @@ func.func @epilogue_on_a_norm() {
 // -----
 
 func.func @unknown_epilogue() {
-  // expected-error @+1 {{'kernel.launch' op epilogue "Silu" is not one of "StoreBf16", "StoreF32", "ResidualAdd", "SwiGlu", "RopeKvWrite"}}
+  // expected-error @+1 {{'kernel.launch' op does not match the kernel registry: kernel 'k' (Gemv): unknown epilogue 'Silu' (expected StoreBf16, StoreF32, ResidualAdd, SwiGlu, RopeKvWrite)}}
   kernel.launch "k" () {template = "Gemv", params = {}, epilogue = "Silu", fused = [],
       grid = ["1", "1", "1"], block = 32, smem = 0, args = [], cost = #kernel.cost<>} : () -> ()
   return
@@ -130,56 +130,51 @@ func.func @negative_smem() {
 
 // -----
 
-func.func @few_rows_on_gemv() {
-  // expected-error @+1 {{'kernel.launch' op few_rows is a GemmMma tile, but the template is "Gemv"}}
-  kernel.launch "k" () {template = "Gemv", params = {N = 64, K = 64}, epilogue = "StoreBf16",
+func.func @variant_without_suffix() {
+  // expected-error @+1 {{'kernel.launch' op variant #0 suffix "" must extend the kernel name to another C identifier}}
+  kernel.launch "k" () {template = "GemmMma", params = {N = 64, K = 64}, epilogue = "StoreBf16",
       epilogue_params = {N = 64}, fused = [], grid = ["1", "1", "1"], block = 128, smem = 0,
       args = [], cost = #kernel.cost<>,
-      few_rows = {max_rows = 256, params = {N = 64, K = 64}, grid = ["1", "1", "1"], block = 128, smem = 0}} : () -> ()
+      variants = [#kernel.variant<suffix = "", template_name = "GemmMma", params = {N = 64, K = 64},
+                                  grid = ["1", "1", "1"], block = 128, smem = 0, max_rows = 256>]} : () -> ()
   return
 }
 
 // -----
 
-func.func @few_rows_without_max_rows() {
-  // expected-error @+1 {{'kernel.launch' op few_rows needs an integer `max_rows`}}
+func.func @variant_bad_grid() {
+  // expected-error @+1 {{'kernel.launch' op variant #0 grid dimension y:}}
   kernel.launch "k" () {template = "GemmMma", params = {N = 64, K = 64}, epilogue = "StoreBf16",
       epilogue_params = {N = 64}, fused = [], grid = ["1", "1", "1"], block = 128, smem = 0,
       args = [], cost = #kernel.cost<>,
-      few_rows = {params = {N = 64, K = 64}, grid = ["1", "1", "1"], block = 128, smem = 0}} : () -> ()
+      variants = [#kernel.variant<suffix = "_few_rows", template_name = "GemmMma", params = {N = 64, K = 64},
+                                  grid = ["1", "rows / 64", "1"], block = 128, smem = 0, max_rows = 256>]} : () -> ()
   return
 }
 
 // -----
 
-func.func @few_rows_changes_the_problem() {
-  // expected-error @+1 {{'kernel.launch' op few_rows params must keep K of the launch}}
+func.func @variant_empty_row_range() {
+  // expected-error @+1 {{'kernel.launch' op variant #1 rows 300..256: min_rows >= 0, and max_rows 0 (no bound) or >= min_rows}}
   kernel.launch "k" () {template = "GemmMma", params = {N = 64, K = 64}, epilogue = "StoreBf16",
       epilogue_params = {N = 64}, fused = [], grid = ["1", "1", "1"], block = 128, smem = 0,
       args = [], cost = #kernel.cost<>,
-      few_rows = {max_rows = 256, params = {N = 64, K = 128}, grid = ["1", "1", "1"], block = 128, smem = 0}} : () -> ()
+      variants = [#kernel.variant<suffix = "_a", template_name = "GemmMma", params = {N = 64, K = 64},
+                                  grid = ["1", "1", "1"], block = 128, smem = 0, archs = ["sm_90a"]>,
+                  #kernel.variant<suffix = "_b", template_name = "GemmMma", params = {N = 64, K = 64},
+                                  grid = ["1", "1", "1"], block = 128, smem = 0, min_rows = 300, max_rows = 256>]} : () -> ()
   return
 }
 
 // -----
 
-func.func @few_rows_bad_grid() {
-  // expected-error @+1 {{'kernel.launch' op few_rows grid dimension y:}}
+func.func @variant_bad_arch() {
+  // expected-error @+1 {{'kernel.launch' op variant #0 archs must be arch names, got 90}}
   kernel.launch "k" () {template = "GemmMma", params = {N = 64, K = 64}, epilogue = "StoreBf16",
       epilogue_params = {N = 64}, fused = [], grid = ["1", "1", "1"], block = 128, smem = 0,
       args = [], cost = #kernel.cost<>,
-      few_rows = {max_rows = 256, params = {N = 64, K = 64}, grid = ["1", "rows / 64", "1"], block = 128, smem = 0}} : () -> ()
-  return
-}
-
-// -----
-
-func.func @few_rows_zero_max_rows() {
-  // expected-error @+1 {{'kernel.launch' op few_rows max_rows must be positive, got 0}}
-  kernel.launch "k" () {template = "GemmMma", params = {N = 64, K = 64}, epilogue = "StoreBf16",
-      epilogue_params = {N = 64}, fused = [], grid = ["1", "1", "1"], block = 128, smem = 0,
-      args = [], cost = #kernel.cost<>,
-      few_rows = {max_rows = 0, params = {N = 64, K = 64}, grid = ["1", "1", "1"], block = 128, smem = 0}} : () -> ()
+      variants = [#kernel.variant<suffix = "_h", template_name = "GemmMma", params = {N = 64, K = 64},
+                                  grid = ["1", "1", "1"], block = 128, smem = 0, archs = [90]>]} : () -> ()
   return
 }
 
@@ -303,10 +298,12 @@ func.func @arena_past_the_end() attributes {kernel.arena_bytes = 512} {
 
 // -----
 
-func.func @missing_weight() {
+func.func @missing_weight(%x: tensor<?x288xbf16>) {
   // expected-error @+1 {{'kernel.launch' op binds @nowhere, which is not an llm.weight of the module}}
-  kernel.launch "k" () {template = "RmsNorm", params = {}, fused = [], grid = ["1", "1", "1"],
-      block = 32, smem = 0, args = [#kernel.weight<@nowhere>], cost = #kernel.cost<>} : () -> ()
+  %y = kernel.launch "k" (%x) {template = "RmsNorm", params = {Dim = 288, Threads = 64},
+      constants = {eps = 1.0e-05 : f64}, fused = [], grid = ["rows", "1", "1"], block = 64, smem = 0,
+      args = [#kernel.operand<0>, #kernel.weight<@nowhere>, #kernel.result<0>, #kernel.scalar<"rows">],
+      cost = #kernel.cost<>} : (tensor<?x288xbf16>) -> tensor<?x288xbf16>
   return
 }
 
@@ -448,5 +445,40 @@ func.func @output_not_a_slice() attributes {kernel.outputs = {logits = 0}} {
 
 // expected-error @+1 {{unknown kernel dialect attribute 'kernel.arena'}}
 func.func @unknown_function_attribute() attributes {kernel.arena = 0} {
+  return
+}
+
+// -----
+
+func.func @params_the_template_does_not_declare() {
+  // expected-error @+1 {{'kernel.launch' op does not match the kernel registry: kernel 'k' (RmsNorm): missing template parameter 'Threads'}}
+  kernel.launch "k" () {template = "RmsNorm", params = {Dim = 288}, constants = {eps = 1.0e-05 : f64},
+      fused = [], grid = ["rows", "1", "1"], block = 64, smem = 0, args = [], cost = #kernel.cost<>} : () -> ()
+  return
+}
+
+// -----
+
+func.func @args_the_wrapper_does_not_take(%x: tensor<?x288xbf16>) {
+  // expected-error @+1 {{'kernel.launch' op does not match the kernel registry: kernel 'k' (RmsNorm): 2 args, but the wrapper takes 4: arena, weight, arena, scalar<"rows">}}
+  %y = kernel.launch "k" (%x) {template = "RmsNorm", params = {Dim = 288, Threads = 64},
+      constants = {eps = 1.0e-05 : f64}, fused = [], grid = ["rows", "1", "1"], block = 64, smem = 0,
+      args = [#kernel.operand<0>, #kernel.result<0>], cost = #kernel.cost<>}
+    : (tensor<?x288xbf16>) -> tensor<?x288xbf16>
+  return
+}
+
+// -----
+
+llm.weight @w : tensor<288xbf16>
+func.func @variant_the_registry_refuses(%x: tensor<?x288xbf16>) {
+  // expected-error @+1 {{'kernel.launch' op does not match the kernel registry: kernel 'k_wide' (RmsNorm): missing template parameter 'Threads'}}
+  %y = kernel.launch "k" (%x) {template = "RmsNorm", params = {Dim = 288, Threads = 64},
+      constants = {eps = 1.0e-05 : f64}, fused = [], grid = ["rows", "1", "1"], block = 64, smem = 0,
+      args = [#kernel.operand<0>, #kernel.weight<@w>, #kernel.result<0>, #kernel.scalar<"rows">],
+      cost = #kernel.cost<>,
+      variants = [#kernel.variant<suffix = "_wide", template_name = "RmsNorm", params = {Dim = 288},
+                                  grid = ["rows", "1", "1"], block = 256, smem = 0, min_rows = 64>]}
+    : (tensor<?x288xbf16>) -> tensor<?x288xbf16>
   return
 }

@@ -49,10 +49,11 @@ module {
 
   // Every grid form of the grammar, slot bindings, and a launch without
   // results.
-  // A prefill projection with a second tile for steps of few rows.
+  // A prefill projection with two variants: a tile for steps of few rows,
+  // and one that only sm_90a code runs (from 512 rows on).
   // CHECK-LABEL: func.func @prefill
   // CHECK: kernel.launch "prefill_linear"
-  // CHECK-SAME: few_rows = {block = 128 : i64, grid = ["2", "ceildiv(rows, 64)", "1"], max_rows = 256 : i64, params = {BK = 64 : i64, BM = 64 : i64, BN = 64 : i64, K = 64 : i64, N = 128 : i64, Stages = 4 : i64, WarpsM = 2 : i64, WarpsN = 2 : i64}, smem = 73728 : i64}
+  // CHECK-SAME: variants = [#kernel.variant<suffix = "_few_rows", template_name = "GemmMma", params = {BK = 64 : i64, BM = 64 : i64, BN = 64 : i64, K = 64 : i64, N = 128 : i64, Stages = 4 : i64, WarpsM = 2 : i64, WarpsN = 2 : i64}, grid = ["2", "ceildiv(rows, 64)", "1"], block = 128, smem = 73728, max_rows = 256>, #kernel.variant<suffix = "_sm90", template_name = "GemmMma", params = {BK = 64 : i64, BM = 128 : i64, BN = 128 : i64, K = 64 : i64, N = 128 : i64, Stages = 4 : i64, WarpsM = 2 : i64, WarpsN = 4 : i64}, grid = ["1", "ceildiv(rows, 128)", "1"], block = 256, smem = 147456, archs = ["sm_90a"], min_rows = 512>]
   func.func @prefill(%x: tensor<?x64xbf16>) -> tensor<?x128xbf16> attributes {kernel.phase = "prefill"} {
     %y = kernel.launch "prefill_linear" (%x) {
         template = "GemmMma",
@@ -61,8 +62,13 @@ module {
         fused = ["llm.linear"], grid = ["1", "ceildiv(rows, 128)", "1"], block = 256, smem = 61440,
         args = [#kernel.operand<0>, #kernel.weight<@qkv>, #kernel.result<0>, #kernel.scalar<"rows">],
         cost = #kernel.cost<flops_per_row = 16384, bytes_fixed = 16384>,
-        few_rows = {max_rows = 256, grid = ["2", "ceildiv(rows, 64)", "1"], block = 128, smem = 73728,
-                    params = {N = 128, K = 64, BM = 64, BN = 64, BK = 64, WarpsM = 2, WarpsN = 2, Stages = 4}}}
+        variants = [#kernel.variant<suffix = "_few_rows", template_name = "GemmMma",
+                                    params = {N = 128, K = 64, BM = 64, BN = 64, BK = 64, WarpsM = 2, WarpsN = 2, Stages = 4},
+                                    grid = ["2", "ceildiv(rows, 64)", "1"], block = 128, smem = 73728, max_rows = 256>,
+                    #kernel.variant<suffix = "_sm90", template_name = "GemmMma",
+                                    params = {N = 128, K = 64, BM = 128, BN = 128, BK = 64, WarpsM = 2, WarpsN = 4, Stages = 4},
+                                    grid = ["1", "ceildiv(rows, 128)", "1"], block = 256, smem = 147456,
+                                    archs = ["sm_90a"], min_rows = 512>]}
       : (tensor<?x64xbf16>) -> tensor<?x128xbf16>
     return %y : tensor<?x128xbf16>
   }
@@ -73,18 +79,26 @@ module {
                                   kernel.outputs = {sampled = #kernel.arena<256, 16>}} {
     // CHECK: grid = ["ceildiv(4 * max_chunk_rows, 64)", "2 * ceildiv(seqs, 3)", "ceildiv(rows, 2)"]
     %s = kernel.launch "sample_tokens" () {
-        template = "Sampling", params = {Vocab = 128, Threads = 256}, fused = [],
+        template = "Sampling", params = {Vocab = 128, Threads = 256}, constants = {num_slots = 4},
+        fused = [],
         grid = ["ceildiv(4 * max_chunk_rows, 64)", "2 * ceildiv(seqs, 3)", "ceildiv(rows, 2)"],
         block = 256, smem = 0,
-        args = [#kernel.input<"logits">, #kernel.slot<"tokens">, #kernel.slot<"seeds">,
+        args = [#kernel.input<"logits">, #kernel.slot<"tokens">, #kernel.slot<"positions">, #kernel.slot<"generated">,
+                #kernel.slot<"finished">, #kernel.slot<"max_new_tokens">, #kernel.slot<"stop_ids">,
+                #kernel.slot<"eos_ids">, #kernel.slot<"context_limits">, #kernel.slot<"temperatures">,
+                #kernel.slot<"top_ks">, #kernel.slot<"top_ps">, #kernel.slot<"seeds">,
                 #kernel.input<"slot_mask">, #kernel.arena<256, 16>],
         cost = #kernel.cost<>}
       : () -> tensor<4xi32>
     // CHECK: kernel.launch "sample_slot_update"(%{{.+}}) {{.+}} : (tensor<4xi32>) -> ()
     kernel.launch "sample_slot_update" (%s) {
-        template = "SlotUpdate", params = {Threads = 128}, fused = [],
+        template = "SlotUpdate", params = {Threads = 128}, constants = {num_slots = 4}, fused = [],
         grid = ["1", "1", "1"], block = 128, smem = 0,
-        args = [#kernel.slot<"finished">, #kernel.arena<256, 16>, #kernel.input<"token_ring">,
+        args = [#kernel.slot<"tokens">, #kernel.slot<"positions">, #kernel.slot<"generated">,
+                #kernel.slot<"finished">, #kernel.slot<"max_new_tokens">, #kernel.slot<"stop_ids">,
+                #kernel.slot<"eos_ids">, #kernel.slot<"context_limits">, #kernel.slot<"temperatures">,
+                #kernel.slot<"top_ks">, #kernel.slot<"top_ps">, #kernel.slot<"seeds">,
+                #kernel.arena<256, 16>, #kernel.input<"slot_mask">, #kernel.input<"token_ring">,
                 #kernel.input<"step_counter">, #kernel.scalar<"ring_rows">],
         cost = #kernel.cost<bytes_per_row = 64>}
       : (tensor<4xi32>) -> ()

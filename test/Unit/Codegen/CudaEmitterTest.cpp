@@ -7,7 +7,7 @@
 
 #include "compiler/Codegen/CudaEmitter.h"
 #include "compiler/Codegen/ManifestEntries.h"
-#include "compiler/Codegen/WrapperEmitters.h"
+#include "compiler/kernels/registry/Wrapper.h"
 #include "runtime/reference/ReferenceOps.h"
 
 #include <gtest/gtest.h>

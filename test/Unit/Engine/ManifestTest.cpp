@@ -106,22 +106,22 @@ Manifest tinyManifest() {
   return m;
 }
 
-/// tinyManifest with a few-rows kernel for its second launch (the QKV
+/// tinyManifest with a few-rows variant for its second launch (the QKV
 /// projection); the first launch has none.
-Manifest withFewRows() {
+Manifest withVariant() {
   Manifest m = tinyManifest();
   KernelInfo few;
   few.name = "decode_qkv_rope_cache_few_rows";
   few.instantiation = "Gemv<32, 16, 1, 4, 2, 32, RopeKvWriteEpilogue<...>>";
   few.resources["sm_80"] = {32, 0, 0, 0, 256};
   m.modules[0].kernels.push_back(few);
-  FewRowsKernel fewRows;
-  fewRows.maxRows = 2;
-  fewRows.kernel = few.name;
-  fewRows.grid = {"4", "ceildiv(rows, 16)", "1"};
-  fewRows.blockThreads = 64;
-  fewRows.dynamicSharedBytes = 73728;
-  m.phases[0].launches[1].fewRows = fewRows;
+  LaunchVariant variant;
+  variant.kernel = few.name;
+  variant.grid = {"4", "ceildiv(rows, 16)", "1"};
+  variant.blockThreads = 64;
+  variant.dynamicSharedBytes = 73728;
+  variant.guard.maxRows = 2;
+  m.phases[0].launches[1].variants.push_back(variant);
   return m;
 }
 
@@ -192,10 +192,10 @@ TEST(Manifest, SyntheticEngineHasNoWeightsFile) {
 
 TEST(Manifest, RefusesAnotherFormatVersion) {
   json j = toJson(tinyManifest());
-  j["format_version"] = 2;
+  j["format_version"] = 3;
   j.erase("phases"); // a newer layout is not read at all
-  EXPECT_CONTAINS(refusal(j), "format_version 2 is not the version this "
-                              "runtime reads (1)");
+  EXPECT_CONTAINS(refusal(j), "format_version 3 is not the version this "
+                              "runtime reads (2)");
 }
 
 TEST(Manifest, NamesTheMissingFieldsPath) {
@@ -340,101 +340,119 @@ TEST(Manifest, RefusesDamagedModelConfigAndWeights) {
                               "10 bytes");
 }
 
-TEST(Manifest, FewRowsKernelRoundTripsAndIsWrittenOnlyWhenPresent) {
-  Manifest m = withFewRows();
+TEST(Manifest, VariantsRoundTrip) {
+  Manifest m = withVariant();
+  m.phases[0].launches[1].variants.front().guard.archs = {"sm_90a"};
   ASSERT_TRUE(validateManifest(m, "manifest.json").isOk())
       << validateManifest(m, "manifest.json").message();
   json j = toJson(m);
-  EXPECT_FALSE(j["phases"][0]["launches"][0].contains("few_rows"));
-  const json expected = {{"max_rows", 2},
-                         {"kernel", "decode_qkv_rope_cache_few_rows"},
+  EXPECT_EQ(j["phases"][0]["launches"][0]["variants"], json::array());
+  const json expected = {{"kernel", "decode_qkv_rope_cache_few_rows"},
+                         {"archs", {"sm_90a"}},
+                         {"min_rows", 0},
+                         {"max_rows", 2},
                          {"grid", {"4", "ceildiv(rows, 16)", "1"}},
                          {"block_threads", 64},
                          {"dynamic_shared_bytes", 73728}};
-  EXPECT_EQ(j["phases"][0]["launches"][1]["few_rows"], expected);
+  EXPECT_EQ(j["phases"][0]["launches"][1]["variants"][0], expected);
 
   StatusOr<Manifest> parsed = manifestFromJson(j, "manifest.json");
   ASSERT_TRUE(parsed.isOk()) << parsed.status().message();
   EXPECT_EQ(toJson(*parsed), j);
   const std::vector<KernelLaunch> &launches = parsed->phases[0].launches;
-  EXPECT_FALSE(launches[0].fewRows.has_value());
-  ASSERT_TRUE(launches[1].fewRows.has_value());
-  const FewRowsKernel &few = *launches[1].fewRows;
-  EXPECT_EQ(few.maxRows, 2);
+  EXPECT_TRUE(launches[0].variants.empty());
+  ASSERT_EQ(launches[1].variants.size(), 1u);
+  const LaunchVariant &few = launches[1].variants[0];
+  EXPECT_EQ(few.guard.maxRows, 2);
   EXPECT_EQ(few.kernel, "decode_qkv_rope_cache_few_rows");
-  EXPECT_EQ(few.grid[1], "ceildiv(rows, 16)");
-  EXPECT_EQ(few.blockThreads, 64);
-  EXPECT_EQ(few.dynamicSharedBytes, 73728);
-  // The main kernel's fields are untouched by the variant.
+  // The launch's own kernel is untouched by its variant.
   EXPECT_EQ(launches[1].kernel, "decode_qkv_rope_cache");
   EXPECT_EQ(launches[1].blockThreads, 128);
 }
 
-TEST(Manifest, FewRowsKernelNamesTheMissingFieldsPath) {
-  json j = toJson(withFewRows());
-  j["phases"][0]["launches"][1]["few_rows"].erase("kernel");
-  EXPECT_CONTAINS(refusal(j), "malformed manifest at phases[0].launches[1]."
-                              "few_rows.kernel");
-  json k = toJson(withFewRows());
-  k["phases"][0]["launches"][1]["few_rows"]["grid"] =
-      json::array({"4", "rows"});
-  EXPECT_CONTAINS(refusal(k), "malformed manifest at phases[0].launches[1]."
-                              "few_rows.grid");
-  json l = toJson(withFewRows());
-  l["phases"][0]["launches"][1]["few_rows"] = nullptr;
-  EXPECT_CONTAINS(refusal(l), "malformed manifest at phases[0].launches[1]."
-                              "few_rows.max_rows");
+TEST(Manifest, RefusesFormatVersionOneAskingForARecompile) {
+  json j = toJson(tinyManifest());
+  j["format_version"] = 1;
+  EXPECT_CONTAINS(refusal(j), "format_version 1 is not the version this "
+                              "runtime reads (2); recompile the engine");
 }
 
-TEST(Manifest, RefusesFewRowsKernelOutsideTheModule) {
-  Manifest m = withFewRows();
-  m.phases[0].launches[1].fewRows->kernel = "decode_qkv_small";
+TEST(Manifest, VariantNamesTheMissingFieldsPath) {
+  json j = toJson(withVariant());
+  j["phases"][0]["launches"][1]["variants"][0].erase("kernel");
+  EXPECT_CONTAINS(refusal(j), "malformed manifest at phases[0].launches[1]."
+                              "variants[0].kernel");
+  json k = toJson(withVariant());
+  k["phases"][0]["launches"][1]["variants"][0]["grid"] =
+      json::array({"4", "rows"});
+  EXPECT_CONTAINS(refusal(k), "malformed manifest at phases[0].launches[1]."
+                              "variants[0].grid");
+  json l = toJson(withVariant());
+  l["phases"][0]["launches"][1].erase("variants");
+  EXPECT_CONTAINS(refusal(l), "malformed manifest at phases[0].launches[1]."
+                              "variants");
+}
+
+TEST(Manifest, RefusesVariantKernelOutsideTheModule) {
+  Manifest m = withVariant();
+  m.phases[0].launches[1].variants[0].kernel = "decode_qkv_small";
   EXPECT_CONTAINS(refusal(m), "phase 'decode' launch 1 (decode_qkv_rope_cache)"
-                              " few_rows (decode_qkv_small): kernel "
+                              " variant 0 (decode_qkv_small): kernel "
                               "'decode_qkv_small' is not in module 'decode'");
 }
 
-TEST(Manifest, RefusesFewRowsWithoutPositiveMaxRows) {
-  Manifest m = withFewRows();
-  m.phases[0].launches[1].fewRows->maxRows = 0;
-  EXPECT_CONTAINS(refusal(m), "few_rows (decode_qkv_rope_cache_few_rows): "
-                              "max_rows 0 (must be positive)");
-  m.phases[0].launches[1].fewRows->maxRows = -4;
-  EXPECT_CONTAINS(refusal(m), "max_rows -4 (must be positive)");
+TEST(Manifest, RefusesVariantGuardsOfOtherArchsOrEmptyRowRanges) {
+  Manifest m = withVariant();
+  m.phases[0].launches[1].variants[0].guard.archs = {"sm_100a"};
+  EXPECT_CONTAINS(refusal(m), "variant 0 (decode_qkv_rope_cache_few_rows): "
+                              "guard names arch 'sm_100a', which is not among "
+                              "the compiled archs");
+  m = withVariant();
+  m.phases[0].launches[1].variants[0].guard.minRows = 3;
+  EXPECT_CONTAINS(refusal(m), "guard rows 3..2 (min_rows >= 0, and max_rows 0 "
+                              "or >= min_rows)");
+  m.phases[0].launches[1].variants[0].guard.minRows = -1;
+  EXPECT_CONTAINS(refusal(m), "guard rows -1..2");
 }
 
-TEST(Manifest, RefusesFewRowsGridBlockOrSharedMemoryTheLaunchWouldRefuse) {
-  Manifest m = withFewRows();
-  m.phases[0].launches[1].fewRows->grid[1] = "ceildiv(rows, 0)";
+TEST(Manifest, RefusesVariantGridBlockOrSharedMemoryTheLaunchWouldRefuse) {
+  Manifest m = withVariant();
+  m.phases[0].launches[1].variants[0].grid[1] = "ceildiv(rows, 0)";
   std::string message = refusal(m);
-  EXPECT_CONTAINS(message, "launch 1 (decode_qkv_rope_cache) few_rows "
+  EXPECT_CONTAINS(message, "launch 1 (decode_qkv_rope_cache) variant 0 "
                            "(decode_qkv_rope_cache_few_rows): grid y");
   EXPECT_CONTAINS(message, "launch dimension 'ceildiv(rows, 0)': integer must "
                            "be positive");
-  m = withFewRows();
-  m.phases[0].launches[1].fewRows->grid[0] = "tokens";
-  EXPECT_CONTAINS(refusal(m), "few_rows (decode_qkv_rope_cache_few_rows): "
-                              "grid x");
-  m = withFewRows();
-  m.phases[0].launches[1].fewRows->blockThreads = 0;
-  EXPECT_CONTAINS(refusal(m), "few_rows (decode_qkv_rope_cache_few_rows): "
+  m = withVariant();
+  m.phases[0].launches[1].variants[0].blockThreads = 0;
+  EXPECT_CONTAINS(refusal(m), "variant 0 (decode_qkv_rope_cache_few_rows): "
                               "block of 0 threads (must be 1..1024)");
-  m = withFewRows();
-  m.phases[0].launches[1].fewRows->dynamicSharedBytes = -1;
-  EXPECT_CONTAINS(refusal(m), "few_rows (decode_qkv_rope_cache_few_rows): "
+  m = withVariant();
+  m.phases[0].launches[1].variants[0].dynamicSharedBytes = -1;
+  EXPECT_CONTAINS(refusal(m), "variant 0 (decode_qkv_rope_cache_few_rows): "
                               "negative dynamic shared memory");
 }
 
-TEST(FewRowsKernelFor, RunsTheVariantUpToItsMaxRowsOnly) {
-  const Manifest m = withFewRows();
+TEST(SelectVariant, RunsTheFirstVariantWhoseGuardHoldsElseTheLaunchsKernel) {
+  Manifest m = withVariant();
+  KernelLaunch &qkv = m.phases[0].launches[1];
+  LaunchVariant hopper = qkv.variants[0];
+  hopper.kernel = "decode_qkv_rope_cache_sm90";
+  hopper.guard = {{"sm_90a"}, 0, 0};
+  qkv.variants.insert(qkv.variants.begin(), hopper);
   const KernelLaunch &embed = m.phases[0].launches[0];
-  const KernelLaunch &qkv = m.phases[0].launches[1];
   for (int64_t rows : {0, 1, 2, 3, 4})
-    EXPECT_EQ(fewRowsKernelFor(embed, rows), nullptr) << rows;
-  EXPECT_EQ(fewRowsKernelFor(qkv, 1), &*qkv.fewRows);
-  EXPECT_EQ(fewRowsKernelFor(qkv, 2), &*qkv.fewRows) << "max_rows is included";
-  EXPECT_EQ(fewRowsKernelFor(qkv, 3), nullptr);
-  EXPECT_EQ(fewRowsKernelFor(qkv, 4), nullptr);
+    EXPECT_EQ(*selectVariant(embed, "sm_80", rows).kernel, embed.kernel);
+  EXPECT_EQ(*selectVariant(qkv, "sm_90a", 64).kernel,
+            "decode_qkv_rope_cache_sm90");
+  EXPECT_EQ(*selectVariant(qkv, "sm_80", 1).kernel,
+            "decode_qkv_rope_cache_few_rows");
+  EXPECT_EQ(*selectVariant(qkv, "sm_80", 2).kernel,
+            "decode_qkv_rope_cache_few_rows")
+      << "max_rows is included";
+  EXPECT_EQ(*selectVariant(qkv, "sm_80", 3).kernel, "decode_qkv_rope_cache");
+  EXPECT_EQ(selectVariant(qkv, "sm_80", 3).blockThreads, 128);
+  EXPECT_EQ(selectVariant(qkv, "sm_80", 2).blockThreads, 64);
 }
 
 } // namespace

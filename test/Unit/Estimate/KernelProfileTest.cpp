@@ -170,7 +170,7 @@ TEST(KernelProfile, RefusesALaunchTheEngineDoesNotHave) {
             "launch record 1: phase decode has no launch 3");
 }
 
-TEST(KernelProfile, FewRowsKernelIsItsOwnRowWithItsLaunchsCosts) {
+TEST(KernelProfile, AVariantKernelIsItsOwnRowWithItsLaunchsCosts) {
   // The prefill gemm ran once as itself (100 rows) and once as its few-rows
   // kernel (2 rows): two rows of the profile, both costed by launch 0.
   StatusOr<KernelProfile> p =

@@ -4,7 +4,7 @@
 // 4096, 32 heads over 8 KV heads of 128, half-split RoPE). The tile checks
 // restate the kernel templates' static_asserts (compiler/kernels/*.cuh): a
 // choice that breaks one would not compile.
-#include "passes/KernelSelection.h"
+#include "compiler/kernels/registry/KernelSelection.h"
 
 #include "runtime/engine/LaunchDims.h"
 
@@ -103,9 +103,13 @@ TEST(KernelSelection, CoarsePrefillTilesHaveAFewRowsTile) {
       selectProjection(projection(4096, 11008, EpilogueKind::ResidualAdd),
                        ProjectionRows::PrefillTokens, options());
   ASSERT_TRUE(wide.isOk()) << wide.status().message();
-  ASSERT_TRUE(wide->fewRows.has_value());
-  const FewRowsTile &few = *wide->fewRows;
-  EXPECT_EQ(few.maxRows, 256);
+  ASSERT_EQ(wide->variants.size(), 1u);
+  const KernelVariant &few = wide->variants[0];
+  EXPECT_EQ(few.suffix, "_few_rows");
+  EXPECT_EQ(few.templateName, "GemmMma");
+  EXPECT_TRUE(few.guard.archs.empty()) << "every arch runs it";
+  EXPECT_EQ(few.guard.minRows, 0);
+  EXPECT_EQ(few.guard.maxRows, 256);
   // The weight-streaming tile of decode, on the same problem.
   KernelChoice asTile = *wide;
   asTile.params = few.params;
@@ -125,8 +129,8 @@ TEST(KernelSelection, CoarsePrefillTilesHaveAFewRowsTile) {
   // A half-split RoPE head stays whole in the few-rows tile too.
   auto qkvChoice = selectProjection(qkv(kLlama3, 4096, true),
                                     ProjectionRows::PrefillTokens, options());
-  ASSERT_TRUE(qkvChoice.isOk() && qkvChoice->fewRows.has_value());
-  EXPECT_EQ(qkvChoice->fewRows->blockThreads, 256); // 64x128: 2x4 warps
+  ASSERT_TRUE(qkvChoice.isOk() && qkvChoice->variants.size() == 1);
+  EXPECT_EQ(qkvChoice->variants[0].blockThreads, 256); // 64x128: 2x4 warps
 
   // Tiles that are already fine-grained, and decode, have none.
   auto narrow = selectProjection(projection(288, 288),
@@ -134,8 +138,8 @@ TEST(KernelSelection, CoarsePrefillTilesHaveAFewRowsTile) {
   auto decode = selectProjection(projection(4096, 4096),
                                  ProjectionRows::DecodeSlots, options(64));
   ASSERT_TRUE(narrow.isOk() && decode.isOk());
-  EXPECT_FALSE(narrow->fewRows.has_value());
-  EXPECT_FALSE(decode->fewRows.has_value());
+  EXPECT_TRUE(narrow->variants.empty());
+  EXPECT_TRUE(decode->variants.empty());
 }
 
 TEST(KernelSelection, AFewRowsBudgetRunsTheFewRowsTileAlone) {
@@ -147,7 +151,7 @@ TEST(KernelSelection, AFewRowsBudgetRunsTheFewRowsTileAlone) {
   expectValidMmaTile(*wide, 2);
   EXPECT_EQ(wide->param("BM"), 64);
   EXPECT_EQ(wide->param("BK"), 64);
-  EXPECT_FALSE(wide->fewRows.has_value());
+  EXPECT_TRUE(wide->variants.empty());
 }
 
 TEST(KernelSelection, HalfSplitRopeTilesHoldWholeHeads) {

@@ -1,11 +1,24 @@
-// The tables behind WrapperEmitters: one entry per kernel-library template
-// (TemplateEmitters.cpp) and per projection epilogue (EpilogueEmitters.cpp),
-// and the small helpers their entries share. Internal to the code generator.
+// KernelRegistry: everything the host side knows of each kernel-library
+// template (compiler/kernels/*.cuh), stated once. A definition gives the
+// template's name, C++ name and header, its template parameters in
+// declaration order, the constants its wrapper bakes in, the wrapper's
+// parameters (C type, binding kind and name) and the function that writes
+// the wrapper's body. Tile selection and cost terms live beside each
+// definition (KernelSelection.h), one file per family:
+//
+//   NormKernels.cpp        Embed, RmsNorm, AddRmsNorm, RmsNormGather
+//   ProjectionKernels.cpp  Gemv, GemmMma (+ Epilogues.cpp: their epilogues)
+//   AttentionKernels.cpp   PagedAttentionPrefill, PagedAttentionDecode*
+//   StepKernels.cpp        Sampling, SlotUpdate
+//
+// Readers: llm-outline-kernels (through KernelSelection), the kernel
+// dialect's verifier (planWrapper on the op, so llm-opt rejects what codegen
+// would), the code generator (Wrapper.h) and the GPU tests. MLIR-free.
 #pragma once
 
-#include "compiler/Codegen/CudaWriter.h"
-#include "compiler/Codegen/KernelSpec.h"
-#include "compiler/Codegen/WrapperEmitters.h"
+#include "compiler/kernels/registry/CudaWriter.h"
+#include "compiler/kernels/registry/LaunchSpec.h"
+#include "compiler/kernels/registry/Wrapper.h"
 
 #include <string>
 #include <vector>
@@ -14,7 +27,7 @@ namespace llmc::codegen {
 
 /// How a projection epilogue enters the wrapper: its type, its parameters
 /// (after x and w) and the lines that fill its Params struct.
-struct EpilogueEmitter {
+struct EpilogueDef {
   const char *name;    ///< in the IR: "RopeKvWrite"
   const char *cppName; ///< in the library: "RopeKvWriteEpilogue"
   std::vector<std::string> params;
@@ -28,8 +41,8 @@ struct EpilogueEmitter {
   std::vector<std::string> optionalConstants = {};
 };
 
-/// How one kernel-library template's wrapper is written.
-struct TemplateEmitter {
+/// One kernel-library template as the host sees it.
+struct KernelDef {
   const char *name;    ///< in the IR: "Sampling"
   const char *cppName; ///< in the library: "SamplingKernel"
   const char *header;
@@ -54,15 +67,25 @@ struct TemplateEmitter {
   std::vector<std::string> optionalConstants = {};
 };
 
-/// The tables, in no particular order; names are unique.
-const std::vector<EpilogueEmitter> &epilogueEmitters();
-const std::vector<TemplateEmitter> &templateEmitters();
+/// Every definition, in no particular order; names are unique.
+const std::vector<KernelDef> &kernelDefs();
+const std::vector<EpilogueDef> &epilogueDefs();
+/// The definition named `name`, or nullptr.
+const KernelDef *findKernelDef(const std::string &name);
+const EpilogueDef *findEpilogueDef(const std::string &name);
+
+// Each family file's definitions (gathered by kernelDefs()).
+std::vector<KernelDef> normKernelDefs();
+std::vector<KernelDef> projectionKernelDefs();
+std::vector<KernelDef> attentionKernelDefs();
+std::vector<KernelDef> stepKernelDefs();
+std::vector<EpilogueDef> projectionEpilogueDefs();
 
 /// `wrapper`'s epilogue as a C++ type: "SwiGluEpilogue<1536>".
 std::string epilogueType(const Wrapper &wrapper);
 
 //===----------------------------------------------------------------------===//
-// Wrapper parameters and baked constants
+// Wrapper parameters and baked constants, for the definitions
 //===----------------------------------------------------------------------===//
 
 inline WrapperParam arena(const char *type, const char *name) {

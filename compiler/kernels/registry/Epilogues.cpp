@@ -1,7 +1,7 @@
-// The projection epilogues (compiler/kernels/Epilogues.cuh) as the
-// wrapper sees them: their type, their parameters after x and w, and how
+// The projection epilogues (compiler/kernels/Epilogues.cuh): their
+// definitions, i.e. their type, their parameters after x and w, and how
 // their Params struct is filled.
-#include "compiler/Codegen/EmitterTables.h"
+#include "compiler/kernels/registry/KernelRegistry.h"
 
 namespace llmc::codegen {
 
@@ -70,8 +70,8 @@ std::string ropeKvWriteArguments(const LaunchSpec &launch) {
 
 } // namespace
 
-const std::vector<EpilogueEmitter> &epilogueEmitters() {
-  static const std::vector<EpilogueEmitter> kEpilogues = {
+std::vector<EpilogueDef> projectionEpilogueDefs() {
+  return {
       {"StoreBf16",
        "StoreBf16Epilogue",
        {"N"},
@@ -107,15 +107,12 @@ const std::vector<EpilogueEmitter> &epilogueEmitters() {
        ropeKvWriteParameters,
        fillRopeKvWrite,
        ropeKvWriteArguments,
-       // The inverse-frequency table already holds theta.
-       /*optionalConstants=*/{"rope_theta"}},
+       // The inverse-frequency table already holds theta and the llama3
+       // scaling; the launch records what it was computed from.
+       /*optionalConstants=*/
+       {"rope_theta", "rope_scaling_factor", "rope_low_freq_factor",
+        "rope_high_freq_factor", "rope_original_max_position"}},
   };
-  return kEpilogues;
-}
-
-std::string epilogueType(const Wrapper &wrapper) {
-  return std::string(wrapper.epilogue->cppName) + "<" +
-         wrapper.epilogue->arguments(*wrapper.launch) + ">";
 }
 
 } // namespace llmc::codegen

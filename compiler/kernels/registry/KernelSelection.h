@@ -1,6 +1,8 @@
 // KernelSelection: which kernel-library template (compiler/kernels) runs each
 // fused llm op, with which template parameters, tile, launch shape and cost,
-// or why none can take the shape.
+// or why none can take the shape. Part of the kernel registry: each family's
+// selection lives beside its templates' definitions (ProjectionKernels.cpp,
+// AttentionKernels.cpp, NormKernels.cpp, StepKernels.cpp).
 //
 // llm-outline-kernels asks these functions and only rewrites; keeping the
 // choices here, free of MLIR, lets them be tested on their own (tile rules,
@@ -28,6 +30,9 @@ struct KernelOptions {
   int64_t maxPrefillTokens = 512;
   /// Positions per block of the paged KV cache.
   int64_t kvBlockSize = 16;
+  /// The archs the engine is compiled for ("sm_80", "sm_90a"): a launch may
+  /// carry variants that only some of them run.
+  std::vector<std::string> archs = {"sm_90a"};
 };
 
 /// Checks the options themselves: positive sizes, and a KV block size that
@@ -38,16 +43,19 @@ Status checkKernelOptions(const KernelOptions &options);
 /// .cuh declares them, or a launch's baked constants).
 using NamedIntegers = std::vector<std::pair<std::string, int64_t>>;
 
-/// A second tile of the same template for runs of at most `maxRows` token
-/// rows. Only the tile differs (parameters and launch shape), not the
-/// arguments or the epilogue; GemmMma accumulates K in the same k16 order
-/// whatever its tile, so both kernels give bit-identical results.
-struct FewRowsTile {
-  int64_t maxRows = 0;
+/// Another instantiation of a launch's computation, run instead of the
+/// launch's own kernel when its guard holds (an arch, a range of token rows).
+/// It takes the same arguments and epilogue and does the same work; only the
+/// template, its parameters and the launch shape differ.
+struct KernelVariant {
+  /// Appended to the launch's kernel name to name this variant's kernel.
+  std::string suffix;
+  std::string templateName;
   NamedIntegers params; ///< in template order
   std::array<std::string, 3> grid = {"1", "1", "1"};
   int64_t blockThreads = 0;
   int64_t dynamicSharedBytes = 0;
+  VariantGuard guard;
 };
 
 /// One instantiation of a kernel-library template and how to launch it.
@@ -63,9 +71,10 @@ struct KernelChoice {
   int64_t blockThreads = 0;
   int64_t dynamicSharedBytes = 0;
   LaunchCost cost;
-  /// Prefill projections whose tile is too coarse for a short prompt: the
-  /// tile to run when a step has few token rows.
-  std::optional<FewRowsTile> fewRows;
+  /// Guarded alternatives, tried in order before the kernel above, which
+  /// runs whenever none holds (e.g. a few-rows tile for short prefill
+  /// steps).
+  std::vector<KernelVariant> variants;
 
   /// The parameter `name`; asserts that it exists.
   int64_t param(const std::string &name) const;

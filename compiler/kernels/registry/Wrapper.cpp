@@ -1,8 +1,8 @@
-// Checking a launch against its template's entry (EmitterTables.h) and
+// Checking a launch against its template's definition (KernelRegistry.h) and
 // writing its wrapper.
-#include "compiler/Codegen/WrapperEmitters.h"
+#include "compiler/kernels/registry/Wrapper.h"
 
-#include "compiler/Codegen/EmitterTables.h"
+#include "compiler/kernels/registry/KernelRegistry.h"
 
 #include <cstdio>
 #include <set>
@@ -60,8 +60,8 @@ Status checkNames(const std::string &what, const Map &given,
 Status checkWrapper(const Wrapper &w) {
   const LaunchSpec &l = *w.launch;
   LLMC_RETURN_IF_ERROR(
-      checkNames("template parameter", l.params, w.emitter->params));
-  std::vector<std::string> constants = w.emitter->constants;
+      checkNames("template parameter", l.params, w.def->params));
+  std::vector<std::string> constants = w.def->constants;
   if (w.epilogue) {
     std::vector<std::string> epilogueParams;
     for (const std::string &name : w.epilogue->params)
@@ -76,7 +76,7 @@ Status checkWrapper(const Wrapper &w) {
       if (l.constants.count(name))
         constants.push_back(name);
   }
-  for (const std::string &name : w.emitter->optionalConstants)
+  for (const std::string &name : w.def->optionalConstants)
     if (l.constants.count(name))
       constants.push_back(name);
   LLMC_RETURN_IF_ERROR(checkNames("constant", l.constants, constants));
@@ -123,49 +123,65 @@ StatusOr<Wrapper> planWrapper(const LaunchSpec &launch) {
     return status.withContext("kernel '" + launch.kernel + "' (" +
                               launch.templateName + ")");
   };
-  for (const TemplateEmitter &emitter : templateEmitters())
-    if (launch.templateName == emitter.name)
-      w.emitter = &emitter;
-  if (!w.emitter) {
+  w.def = findKernelDef(launch.templateName);
+  if (!w.def) {
     std::vector<std::string> known;
-    for (const TemplateEmitter &emitter : templateEmitters())
-      known.push_back(emitter.name);
+    for (const KernelDef &def : kernelDefs())
+      known.push_back(def.name);
     return context(Status::error("unknown template (the kernel library has " +
                                  joinList(known) + ")"));
   }
-  if (w.emitter->takesEpilogue) {
-    for (const EpilogueEmitter &epilogue : epilogueEmitters())
-      if (launch.epilogue == epilogue.name)
-        w.epilogue = &epilogue;
-    if (!w.epilogue)
-      return context(Status::error(
-          "unknown epilogue '" + launch.epilogue +
-          "' (expected StoreBf16, StoreF32, ResidualAdd, SwiGlu or "
-          "RopeKvWrite)"));
+  if (w.def->takesEpilogue) {
+    if (launch.epilogue.empty())
+      return context(Status::error("the template needs an epilogue"));
+    w.epilogue = findEpilogueDef(launch.epilogue);
+    if (!w.epilogue) {
+      std::vector<std::string> known;
+      for (const EpilogueDef &def : epilogueDefs())
+        known.push_back(def.name);
+      return context(Status::error("unknown epilogue '" + launch.epilogue +
+                                   "' (expected " + joinList(known) + ")"));
+    }
   } else if (!launch.epilogue.empty()) {
     return context(Status::error("the template takes no epilogue, got '" +
                                  launch.epilogue + "'"));
   }
-  w.header = w.emitter->header;
-  w.params = w.emitter->parameters(w);
+  w.header = w.def->header;
+  w.params = w.def->parameters(w);
   LLMC_RETURN_IF_ERROR(context(checkWrapper(w)));
-  if (w.emitter->type) {
-    w.instantiation = w.emitter->type(w, epilogueType(w));
+  if (w.def->type) {
+    w.instantiation = w.def->type(w, epilogueType(w));
   } else {
     std::vector<std::string> args;
-    for (const std::string &name : w.emitter->params)
+    for (const std::string &name : w.def->params)
       args.push_back(std::to_string(launch.params.at(name)));
-    w.instantiation =
-        std::string(w.emitter->cppName) + "<" + joinList(args) + ">";
+    w.instantiation = std::string(w.def->cppName) + "<" + joinList(args) + ">";
   }
   return w;
 }
 
+std::string archCondition(const std::string &arch) {
+  // "sm_90a" -> the arch-specific feature set; "sm_89" -> __CUDA_ARCH__ 890.
+  std::string digits = arch.substr(arch.find('_') + 1);
+  bool specific = !digits.empty() && digits.back() == 'a';
+  if (specific) {
+    digits.pop_back();
+    return "defined(__CUDA_ARCH_FEAT_SM" + digits + "_ALL)";
+  }
+  return "__CUDA_ARCH__ == " + digits + "0";
+}
+
 void emitWrapper(const Wrapper &w, CudaWriter &out) {
   const LaunchSpec &l = *w.launch;
+  if (!l.onlyArchs.empty()) {
+    std::vector<std::string> conditions;
+    for (const std::string &arch : l.onlyArchs)
+      conditions.push_back(archCondition(arch));
+    out.line("#if ", joinList(conditions, " || "));
+  }
   std::string bounds = std::to_string(l.blockThreads);
-  if (w.emitter->minBlocksPerSm > 0)
-    bounds += ", " + std::to_string(w.emitter->minBlocksPerSm);
+  if (w.def->minBlocksPerSm > 0)
+    bounds += ", " + std::to_string(w.def->minBlocksPerSm);
   out.line("extern \"C\" __global__ void __launch_bounds__(", bounds, ")");
   std::vector<std::string> params;
   for (const WrapperParam &p : w.params) {
@@ -182,15 +198,17 @@ void emitWrapper(const Wrapper &w, CudaWriter &out) {
   out.indent();
   if (w.epilogue) {
     out.line("using Epilogue = ", epilogueType(w), ";");
-    out.line("using Kernel = ", w.emitter->type(w, "Epilogue"), ";");
+    out.line("using Kernel = ", w.def->type(w, "Epilogue"), ";");
   } else {
     out.line("using Kernel = ", w.instantiation, ";");
   }
   out.line("static_assert(Kernel::kThreads == ", l.blockThreads,
            ", \"the launch's block size\");");
-  w.emitter->body(w, out);
+  w.def->body(w, out);
   out.dedent();
   out.line("}");
+  if (!l.onlyArchs.empty())
+    out.line("#endif");
 }
 
 } // namespace llmc::codegen

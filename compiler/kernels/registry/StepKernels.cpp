@@ -1,0 +1,137 @@
+// The kernels that close a step (Sampling.cuh, SlotState.cuh): sampling a
+// token per slot and the slot update. Their definitions, selection and costs.
+#include "compiler/kernels/registry/KernelRegistry.h"
+#include "compiler/kernels/registry/SelectionSupport.h"
+
+namespace llmc {
+
+using namespace selection;
+
+StatusOr<KernelChoice> selectSampling(int64_t vocab,
+                                      const KernelOptions &options) {
+  if (vocab <= 0)
+    return Status::error("vocabulary size must be positive, got " + str(vocab));
+  KernelChoice choice;
+  choice.templateName = "Sampling";
+  choice.params = {{"Vocab", vocab}, {"Threads", 256}};
+  choice.grid = {str(options.maxSlots), "1", "1"};
+  choice.blockThreads = 256;
+  choice.constants = {{"num_slots", options.maxSlots}};
+  // Its passes over a row hit L2 after the first read from memory; the
+  // work is comparisons and selects more than flops.
+  choice.cost.bytes.perRow = double(vocab) * kF32Bytes;
+  return choice;
+}
+
+StatusOr<KernelChoice> selectSlotUpdate(const KernelOptions &options) {
+  KernelChoice choice;
+  choice.templateName = "SlotUpdate";
+  choice.params = {{"Threads", 128}};
+  choice.grid = {"1", "1", "1"};
+  choice.blockThreads = 128;
+  choice.constants = {{"num_slots", options.maxSlots}};
+  // Per slot: 12 ints read (state, stop ids, sampled token, mask), 4
+  // written, and one 8-byte ring entry.
+  choice.cost.bytes.perRow = 12 * 4 + 4 * 4 + 8;
+  return choice;
+}
+
+} // namespace llmc
+
+namespace llmc::codegen {
+
+namespace {
+
+/// The SlotState arrays in the order the kernels take them, with their C
+/// types and SlotState field names (compiler/kernels/SlotState.cuh).
+struct SlotArray {
+  const char *binding;
+  const char *type;
+  const char *field;
+};
+const SlotArray kSlotArrays[] = {
+    {"tokens", "int *", "tokens"},
+    {"positions", "int *", "positions"},
+    {"generated", "int *", "generated"},
+    {"finished", "int *", "finished"},
+    {"max_new_tokens", "const int *", "maxNewTokens"},
+    {"stop_ids", "const int *", "stopIds"},
+    {"eos_ids", "const int *", "eosIds"},
+    {"context_limits", "const int *", "contextLimits"},
+    {"temperatures", "const float *", "temperatures"},
+    {"top_ks", "const int *", "topKs"},
+    {"top_ps", "const float *", "topPs"},
+    {"seeds", "const unsigned long long *", "seeds"},
+};
+
+void appendSlotArrays(std::vector<WrapperParam> &params) {
+  for (const SlotArray &array : kSlotArrays)
+    params.push_back(slot(array.type, array.binding));
+}
+
+/// `state`, a SlotState, filled from the slot_* parameters.
+void emitSlotState(const LaunchSpec &launch, CudaWriter &out) {
+  out.line("SlotState state;");
+  for (const SlotArray &array : kSlotArrays)
+    out.line("state.", array.field, " = slot_", array.binding, ";");
+  out.line("state.numSlots = ", launch.constants.at("num_slots").integer, ";");
+}
+
+std::vector<WrapperParam> samplingParameters(const Wrapper &) {
+  std::vector<WrapperParam> params = {
+      input("const float *", "logits", "logits")};
+  appendSlotArrays(params);
+  params.push_back(
+      input("const int *", "slot_mask", "slot_mask", /*nullable=*/true));
+  params.push_back(arena("int *", "sampled"));
+  return params;
+}
+void samplingBody(const Wrapper &w, CudaWriter &out) {
+  emitSlotState(*w.launch, out);
+  out.line("Kernel::run(logits, state, slot_mask, sampled);");
+}
+
+std::vector<WrapperParam> slotUpdateParameters(const Wrapper &) {
+  std::vector<WrapperParam> params;
+  appendSlotArrays(params);
+  params.push_back(arena("const int *", "sampled"));
+  params.push_back(
+      input("const int *", "slot_mask", "slot_mask", /*nullable=*/true));
+  params.push_back(input("TokenRingEntry *", "token_ring", "token_ring"));
+  params.push_back(input("unsigned *", "step_counter", "step_counter"));
+  params.push_back(scalar("ring_rows"));
+  return params;
+}
+void slotUpdateBody(const Wrapper &w, CudaWriter &out) {
+  emitSlotState(*w.launch, out);
+  out.line("Kernel::run(state, slot_mask, sampled, token_ring, ring_rows, "
+           "step_counter);");
+}
+
+} // namespace
+
+std::vector<KernelDef> stepKernelDefs() {
+  return {
+      {"Sampling",
+       "SamplingKernel",
+       "Sampling.cuh",
+       {"Vocab", "Threads"},
+       {"num_slots"},
+       false,
+       samplingParameters,
+       nullptr,
+       samplingBody,
+       /*minBlocksPerSm=*/1},
+      {"SlotUpdate",
+       "SlotUpdateKernel",
+       "SlotState.cuh",
+       {"Threads"},
+       {"num_slots"},
+       false,
+       slotUpdateParameters,
+       nullptr,
+       slotUpdateBody},
+  };
+}
+
+} // namespace llmc::codegen
