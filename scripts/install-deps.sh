@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev                           # JSON: configs, safetensors headers, manifests
   libcli11-dev                                 # command-line parsing in tools/
   libpcre2-dev                                 # Unicode regexes of HF pre-tokenizers
+  libicu-dev                                   # Unicode normalization (NFC) of HF normalizers
   libssl-dev                                   # SHA-256 (libcrypto): NVRTC compile-cache keys
   python3 python3-numpy                        # lit, the numpy reference of the numerics test
   python3-matplotlib                           # bench/plot.py: charts of llm-bench reports
