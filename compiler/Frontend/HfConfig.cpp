@@ -13,8 +13,9 @@ namespace llmc {
 using nlohmann::json;
 
 const std::vector<std::string> &supportedHfArchitectures() {
-  static const std::vector<std::string> kArchitectures = {"LlamaForCausalLM",
-                                                          "MistralForCausalLM"};
+  static const std::vector<std::string> kArchitectures = {
+      "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM",
+      "Qwen3ForCausalLM"};
   return kArchitectures;
 }
 
@@ -27,8 +28,16 @@ class FieldReader {
 public:
   explicit FieldReader(const std::string &path) : path_(path) {}
 
+  /// Once known, the architecture is named in every message: whether a field
+  /// is supported depends on it.
+  void setArchitecture(const std::string &architecture) {
+    architecture_ = architecture;
+  }
+
   Status error(const std::string &field, const std::string &problem) const {
-    return Status::error(path_ + ": field '" + field + "' " + problem);
+    std::string where =
+        architecture_.empty() ? path_ : path_ + ": " + architecture_;
+    return Status::error(where + ": field '" + field + "' " + problem);
   }
 
   /// The value of `obj[key]`, or nullptr when absent or null.
@@ -110,6 +119,7 @@ public:
 
 private:
   const std::string &path_;
+  std::string architecture_;
 };
 
 std::string joined(const std::vector<std::string> &items) {
@@ -138,6 +148,10 @@ StatusOr<std::string> readArchitecture(const json &root,
       architecture = "LlamaForCausalLM";
     else if (modelType == "mistral")
       architecture = "MistralForCausalLM";
+    else if (modelType == "qwen2")
+      architecture = "Qwen2ForCausalLM";
+    else if (modelType == "qwen3")
+      architecture = "Qwen3ForCausalLM";
     else
       return fields.error("architectures",
                           "is missing and model_type '" + modelType +
@@ -211,20 +225,86 @@ Status readEos(const json &root, const FieldReader &fields,
   return Status::ok();
 }
 
-/// Settings that would make the graph differ from the one we build.
-Status refuseOtherGraphs(const json &root, const FieldReader &fields) {
+/// Settings that would make the graph differ from the one we build, and the
+/// per-architecture ones we do build: q/k/v biases (Qwen2 always; Llama and
+/// Qwen3 through attention_bias, which would also add an o_proj bias we do
+/// not build), q/k norms (Qwen3 always).
+Status readGraphVariant(const json &root, const FieldReader &fields,
+                        ModelConfig &config) {
   std::string activation = "silu";
   LLMC_RETURN_IF_ERROR(fields.string(root, "", "hidden_act", activation));
   if (activation != "silu")
     return fields.error("hidden_act", "is '" + activation +
                                           "', but only 'silu' (SwiGLU) is "
                                           "supported");
-  for (const char *key : {"attention_bias", "mlp_bias"}) {
-    bool bias = false;
-    LLMC_RETURN_IF_ERROR(fields.boolean(root, key, bias));
-    if (bias)
-      return fields.error(key, "is true, but projections with biases are not "
+  bool mlpBias = false;
+  LLMC_RETURN_IF_ERROR(fields.boolean(root, "mlp_bias", mlpBias));
+  if (mlpBias)
+    return fields.error("mlp_bias",
+                        "is true, but MLP projections with biases are not "
+                        "supported");
+  bool attentionBias = false;
+  LLMC_RETURN_IF_ERROR(fields.boolean(root, "attention_bias", attentionBias));
+  if (attentionBias)
+    return fields.error("attention_bias",
+                        "is true, but an o_proj bias is not supported (only "
+                        "Qwen2's q/k/v biases are)");
+  // Mixture-of-experts configs of these families use other architecture
+  // names; a field that turns experts on is refused all the same.
+  for (const char *key : {"num_experts", "num_local_experts"}) {
+    int64_t experts = 0;
+    LLMC_RETURN_IF_ERROR(fields.integer(root, "", key, false, experts, 0));
+    if (experts > 1)
+      return fields.error(key, "is " + std::to_string(experts) +
+                                   ": mixture-of-experts MLPs are not "
+                                   "supported");
+  }
+  for (const char *key : {"attn_logit_softcapping", "final_logit_softcapping"})
+    if (FieldReader::lookup(root, key))
+      return fields.error(key, "is set, but logit soft-capping is not "
                                "supported");
+  double rotary = 1.0;
+  LLMC_RETURN_IF_ERROR(
+      fields.number(root, "", "partial_rotary_factor", false, rotary));
+  if (rotary != 1.0)
+    return fields.error("partial_rotary_factor",
+                        "is " + std::to_string(rotary) +
+                            ", but RoPE on part of a head is not supported");
+  config.qkvBias = config.architecture == "Qwen2ForCausalLM";
+  config.qkNorm = config.architecture == "Qwen3ForCausalLM";
+  return Status::ok();
+}
+
+/// Sliding-window attention, as each architecture's transformers model
+/// applies it: Mistral on every layer when sliding_window is set; Qwen2 and
+/// Qwen3 only with use_sliding_window, and then only on the layers from
+/// max_window_layers on, a per-layer mix we refuse rather than get wrong.
+Status readSlidingWindow(const json &root, const FieldReader &fields,
+                         ModelConfig &config) {
+  if (config.architecture == "MistralForCausalLM") {
+    int64_t window = 0;
+    LLMC_RETURN_IF_ERROR(
+        fields.integer(root, "", "sliding_window", false, window));
+    // A window that covers the whole context masks nothing.
+    if (window > 0 && window < config.maxSeqLen)
+      config.slidingWindow = window;
+    return Status::ok();
+  }
+  bool useSlidingWindow = false;
+  LLMC_RETURN_IF_ERROR(
+      fields.boolean(root, "use_sliding_window", useSlidingWindow));
+  if (useSlidingWindow)
+    return fields.error("use_sliding_window",
+                        "is true, but sliding-window attention on the layers "
+                        "from max_window_layers on is not supported");
+  if (const json *types = FieldReader::lookup(root, "layer_types")) {
+    if (!types->is_array())
+      return fields.error("layer_types", "must be an array of strings");
+    for (size_t i = 0; i < types->size(); ++i)
+      if ((*types)[i] != "full_attention")
+        return fields.error("layer_types[" + std::to_string(i) + "]",
+                            "is " + (*types)[i].dump() +
+                                ", but only full_attention is supported");
   }
   return Status::ok();
 }
@@ -252,7 +332,8 @@ StatusOr<ModelConfig> parseHfConfig(const std::string &path) {
   ModelConfig config;
   config.name = modelNameFor(path);
   LLMC_ASSIGN_OR_RETURN(config.architecture, readArchitecture(root, fields));
-  LLMC_RETURN_IF_ERROR(refuseOtherGraphs(root, fields));
+  fields.setArchitecture(config.architecture);
+  LLMC_RETURN_IF_ERROR(readGraphVariant(root, fields, config));
 
   LLMC_RETURN_IF_ERROR(
       fields.integer(root, "", "hidden_size", true, config.dim));
@@ -299,13 +380,7 @@ StatusOr<ModelConfig> parseHfConfig(const std::string &path) {
       fields.integer(root, "", "bos_token_id", false, config.bosTokenId, 0));
   LLMC_RETURN_IF_ERROR(readEos(root, fields, config));
 
-  if (config.architecture == "MistralForCausalLM") {
-    int64_t window = 0;
-    LLMC_RETURN_IF_ERROR(
-        fields.integer(root, "", "sliding_window", false, window));
-    if (window > 0 && window < config.maxSeqLen)
-      config.maxSeqLen = window;
-  }
+  LLMC_RETURN_IF_ERROR(readSlidingWindow(root, fields, config));
 
   LLMC_RETURN_IF_ERROR(config.validate(path));
   return config;
