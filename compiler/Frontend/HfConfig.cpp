@@ -4,6 +4,7 @@
 
 #include "compiler/Frontend/JsonFile.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -166,30 +167,44 @@ StatusOr<std::string> readArchitecture(const json &root,
                           "' (supported: " + joined(supported) + ")");
 }
 
-Status readRopeScaling(const json &root, const FieldReader &fields,
-                       RopeScaling &scaling) {
-  const json *value = FieldReader::lookup(root, "rope_scaling");
+/// RoPE: rope_theta and rope_scaling, or the rope_parameters object that
+/// transformers 5 writes instead (rope_type, rope_theta and the scaling
+/// fields in one place).
+Status readRope(const json &root, const FieldReader &fields,
+                ModelConfig &config) {
+  LLMC_RETURN_IF_ERROR(
+      fields.number(root, "", "rope_theta", false, config.ropeTheta));
+  std::string field = "rope_scaling";
+  const json *value = FieldReader::lookup(root, field);
+  if (!value && FieldReader::lookup(root, "rope_parameters")) {
+    field = "rope_parameters";
+    value = FieldReader::lookup(root, field);
+    if (value->is_object())
+      LLMC_RETURN_IF_ERROR(fields.number(*value, field + ".", "rope_theta",
+                                         false, config.ropeTheta));
+  }
   if (!value)
     return Status::ok();
   if (!value->is_object())
-    return fields.error("rope_scaling", "must be an object or null, got " +
-                                            describeJsonType(*value));
+    return fields.error(field, "must be an object or null, got " +
+                                   describeJsonType(*value));
+  const std::string prefix = field + ".";
   // Newer transformers write rope_type, older ones type.
   std::string key = value->contains("rope_type") ? "rope_type" : "type";
   std::string type;
-  LLMC_RETURN_IF_ERROR(fields.string(*value, "rope_scaling.", key, type));
+  LLMC_RETURN_IF_ERROR(fields.string(*value, prefix, key, type));
   if (type.empty())
-    return fields.error("rope_scaling.rope_type", "is missing (required when "
-                                                  "rope_scaling is an object)");
+    return fields.error(prefix + "rope_type", "is missing (required when " +
+                                                  field + " is an object)");
   if (type == "default")
     return Status::ok();
   if (type != "llama3")
-    return fields.error("rope_scaling." + key,
+    return fields.error(prefix + key,
                         "is '" + type +
                             "', which is not supported (supported: llama3, "
                             "default)");
+  RopeScaling &scaling = config.ropeScaling;
   scaling.kind = RopeScaling::Kind::Llama3;
-  const std::string prefix = "rope_scaling.";
   LLMC_RETURN_IF_ERROR(
       fields.number(*value, prefix, "factor", true, scaling.factor));
   LLMC_RETURN_IF_ERROR(fields.number(*value, prefix, "low_freq_factor", true,
@@ -276,36 +291,63 @@ Status readGraphVariant(const json &root, const FieldReader &fields,
 }
 
 /// Sliding-window attention, as each architecture's transformers model
-/// applies it: Mistral on every layer when sliding_window is set; Qwen2 and
-/// Qwen3 only with use_sliding_window, and then only on the layers from
-/// max_window_layers on, a per-layer mix we refuse rather than get wrong.
+/// applies it: Mistral on every layer when sliding_window is set. Qwen2 and
+/// Qwen3 window the layers that layer_types marks "sliding_attention", or,
+/// without layer_types, with use_sliding_window the layers from
+/// max_window_layers on (default 28). A window on every layer or on none is
+/// built; a per-layer mix is refused rather than built wrong. A window that
+/// covers the whole context masks nothing and is dropped.
 Status readSlidingWindow(const json &root, const FieldReader &fields,
                          ModelConfig &config) {
-  if (config.architecture == "MistralForCausalLM") {
-    int64_t window = 0;
-    LLMC_RETURN_IF_ERROR(
-        fields.integer(root, "", "sliding_window", false, window));
-    // A window that covers the whole context masks nothing.
-    if (window > 0 && window < config.maxSeqLen)
-      config.slidingWindow = window;
-    return Status::ok();
-  }
-  bool useSlidingWindow = false;
+  int64_t window = 0;
   LLMC_RETURN_IF_ERROR(
-      fields.boolean(root, "use_sliding_window", useSlidingWindow));
-  if (useSlidingWindow)
-    return fields.error("use_sliding_window",
-                        "is true, but sliding-window attention on the layers "
-                        "from max_window_layers on is not supported");
-  if (const json *types = FieldReader::lookup(root, "layer_types")) {
-    if (!types->is_array())
-      return fields.error("layer_types", "must be an array of strings");
-    for (size_t i = 0; i < types->size(); ++i)
-      if ((*types)[i] != "full_attention")
-        return fields.error("layer_types[" + std::to_string(i) + "]",
-                            "is " + (*types)[i].dump() +
-                                ", but only full_attention is supported");
+      fields.integer(root, "", "sliding_window", false, window));
+  int64_t windowedLayers = window > 0 ? config.numLayers : 0;
+  std::string mixField = "sliding_window";
+  if (config.architecture != "MistralForCausalLM") {
+    windowedLayers = 0;
+    if (const json *types = FieldReader::lookup(root, "layer_types")) {
+      mixField = "layer_types";
+      if (!types->is_array() || int64_t(types->size()) != config.numLayers)
+        return fields.error("layer_types",
+                            "must be an array of one string per layer");
+      for (size_t i = 0; i < types->size(); ++i) {
+        const json &type = (*types)[i];
+        if (type == "sliding_attention")
+          ++windowedLayers;
+        else if (type != "full_attention")
+          return fields.error("layer_types[" + std::to_string(i) + "]",
+                              "is " + type.dump() +
+                                  ", but only full_attention and "
+                                  "sliding_attention are supported");
+      }
+    } else {
+      bool useSlidingWindow = false;
+      LLMC_RETURN_IF_ERROR(
+          fields.boolean(root, "use_sliding_window", useSlidingWindow));
+      int64_t maxWindowLayers = 28;
+      LLMC_RETURN_IF_ERROR(fields.integer(root, "", "max_window_layers", false,
+                                          maxWindowLayers, 0));
+      mixField = "max_window_layers";
+      if (useSlidingWindow && window > 0)
+        windowedLayers =
+            std::max<int64_t>(0, config.numLayers - maxWindowLayers);
+    }
   }
+  if (windowedLayers == 0)
+    return Status::ok();
+  if (windowedLayers < config.numLayers)
+    return fields.error(mixField,
+                        "gives " + std::to_string(windowedLayers) + " of " +
+                            std::to_string(config.numLayers) +
+                            " layers a sliding window, but only a window on "
+                            "every layer (or none) is supported");
+  if (window <= 0)
+    return fields.error("sliding_window",
+                        "is missing, but the layers use sliding-window "
+                        "attention");
+  if (window < config.maxSeqLen)
+    config.slidingWindow = window;
   return Status::ok();
 }
 
@@ -368,9 +410,7 @@ StatusOr<ModelConfig> parseHfConfig(const std::string &path) {
 
   config.ropeStyle = RopeStyle::HalfSplit;
   config.ropeTheta = 10000.0;
-  LLMC_RETURN_IF_ERROR(
-      fields.number(root, "", "rope_theta", false, config.ropeTheta));
-  LLMC_RETURN_IF_ERROR(readRopeScaling(root, fields, config.ropeScaling));
+  LLMC_RETURN_IF_ERROR(readRope(root, fields, config));
   config.tieWordEmbeddings = false;
   LLMC_RETURN_IF_ERROR(
       fields.boolean(root, "tie_word_embeddings", config.tieWordEmbeddings));

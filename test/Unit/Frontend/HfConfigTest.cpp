@@ -165,6 +165,31 @@ TEST(HfConfig, ReadsQwen2WithQkvBiasAndUnusedSlidingWindow) {
   EXPECT_DOUBLE_EQ(config->ropeTheta, 1e6);
 }
 
+TEST(HfConfig, HonorsQwenSlidingWindowOnEveryLayerOrNone) {
+  TempDir dir;
+  // From max_window_layers = 0 on: every layer is windowed.
+  auto all = parseHfConfig(
+      writeConfig(dir, llamaWith(R"({"architectures": ["Qwen2ForCausalLM"],
+                         "use_sliding_window": true, "sliding_window": 32,
+                         "max_window_layers": 0})"_json)));
+  ASSERT_TRUE(all) << all.status().message();
+  EXPECT_EQ(all->slidingWindow, 32);
+  // From max_window_layers = 2 of 2 on: none is.
+  auto none = parseHfConfig(
+      writeConfig(dir, llamaWith(R"({"architectures": ["Qwen2ForCausalLM"],
+                         "use_sliding_window": true, "sliding_window": 32,
+                         "max_window_layers": 2})"_json)));
+  ASSERT_TRUE(none) << none.status().message();
+  EXPECT_EQ(none->slidingWindow, 0);
+  // transformers 5's layer_types, all windowed.
+  auto types = parseHfConfig(
+      writeConfig(dir, llamaWith(R"({"architectures": ["Qwen3ForCausalLM"],
+                         "sliding_window": 16, "layer_types":
+                         ["sliding_attention", "sliding_attention"]})"_json)));
+  ASSERT_TRUE(types) << types.status().message();
+  EXPECT_EQ(types->slidingWindow, 16);
+}
+
 TEST(HfConfig, ReadsQwen3WithQkNormAndIndependentHeadDim) {
   TempDir dir;
   auto config = parseHfConfig(
@@ -210,13 +235,21 @@ TEST(HfConfig, RefusesOtherFamiliesNamingArchitectureAndField) {
       {"LlamaForCausalLM", "'num_local_experts'", "mixture-of-experts"});
   expectError(
       writeConfig(dir, llamaWith(R"({"architectures": ["Qwen2ForCausalLM"],
-                                     "use_sliding_window": true})"_json)),
-      {"Qwen2ForCausalLM", "'use_sliding_window'", "max_window_layers"});
+                                     "use_sliding_window": true,
+                                     "sliding_window": 32,
+                                     "max_window_layers": 1})"_json)),
+      {"Qwen2ForCausalLM", "'max_window_layers'", "1 of 2 layers"});
+  expectError(
+      writeConfig(dir, llamaWith(R"({"architectures": ["Qwen3ForCausalLM"],
+                                     "sliding_window": 32,
+                                     "layer_types": ["full_attention",
+                                     "sliding_attention"]})"_json)),
+      {"Qwen3ForCausalLM", "'layer_types'", "1 of 2 layers"});
   expectError(
       writeConfig(dir, llamaWith(R"({"architectures": ["Qwen3ForCausalLM"],
                                      "layer_types": ["full_attention",
-                                     "sliding_attention"]})"_json)),
-      {"Qwen3ForCausalLM", "'layer_types[1]'", "sliding_attention"});
+                                     "chunked_attention"]})"_json)),
+      {"'layer_types[1]'", "chunked_attention"});
   expectError(
       writeConfig(dir, llamaWith(R"({"architectures": ["Qwen3ForCausalLM"],
                                      "attention_bias": true})"_json)),
@@ -232,6 +265,28 @@ TEST(HfConfig, RefusesOtherFamiliesNamingArchitectureAndField) {
                                    {"rope_type": "yarn", "factor": 4.0}})"_json)),
               {"MistralForCausalLM", "'rope_scaling.rope_type'", "'yarn'",
                "not supported"});
+}
+
+TEST(HfConfig, ReadsTransformers5RopeParameters) {
+  TempDir dir;
+  auto config = parseHfConfig(
+      writeConfig(dir, llamaWith(R"({"rope_parameters": {"rope_type": "llama3",
+                         "rope_theta": 500000.0, "factor": 32.0,
+                         "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                         "original_max_position_embeddings": 8192}})"_json)));
+  ASSERT_TRUE(config) << config.status().message();
+  EXPECT_DOUBLE_EQ(config->ropeTheta, 500000.0);
+  EXPECT_EQ(config->ropeScaling.kind, RopeScaling::Kind::Llama3);
+  EXPECT_DOUBLE_EQ(config->ropeScaling.factor, 32.0);
+  auto plain = parseHfConfig(
+      writeConfig(dir, llamaWith(R"({"rope_parameters": {"rope_type": "default",
+                         "rope_theta": 1000000.0}})"_json)));
+  ASSERT_TRUE(plain) << plain.status().message();
+  EXPECT_DOUBLE_EQ(plain->ropeTheta, 1e6);
+  EXPECT_EQ(plain->ropeScaling.kind, RopeScaling::Kind::None);
+  expectError(writeConfig(dir, llamaWith(R"({"rope_parameters": {
+                  "rope_type": "yarn", "factor": 4.0}})"_json)),
+              {"'rope_parameters.rope_type'", "'yarn'", "not supported"});
 }
 
 TEST(HfConfig, RejectsUnknownArchitectureListingSupportedOnes) {
