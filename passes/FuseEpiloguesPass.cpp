@@ -44,8 +44,17 @@ bool sameRotation(RopeOp a, RopeOp b, Value positions) {
          a.getScalingAttr() == b.getScalingAttr();
 }
 
-/// linear(x, Wqkv) -> split -> rope(q), rope(k) -> kv_cache_write(k, v)
-/// becomes llm.qkv_rope_cache.
+/// The value a rope rotates, looking through one llm.head_rms_norm used only
+/// there (its norm, if any, goes to `norm`).
+Value beforeHeadNorm(RopeOp rope, HeadRMSNormOp &norm) {
+  norm = rope.getX().getDefiningOp<HeadRMSNormOp>();
+  if (norm && !norm->hasOneUse())
+    norm = {};
+  return norm ? norm.getX() : rope.getX();
+}
+
+/// linear(x, Wqkv [, bias]) -> split -> [head_rms_norm(q), head_rms_norm(k)]
+/// -> rope(q), rope(k) -> kv_cache_write(k, v) becomes llm.qkv_rope_cache.
 struct FuseQkvRopeCache : OpRewritePattern<KVCacheWriteOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -54,16 +63,30 @@ struct FuseQkvRopeCache : OpRewritePattern<KVCacheWriteOp> {
     auto kRope = write.getK().getDefiningOp<RopeOp>();
     if (!kRope || !kRope->hasOneUse())
       return rewriter.notifyMatchFailure(write, "k is not a rope used once");
-    SplitOp split = splitOfMergedLinear(kRope.getX(), false, 3);
-    if (!split || kRope.getX() != split.getResult(1) ||
+    HeadRMSNormOp kNorm;
+    Value kProjected = beforeHeadNorm(kRope, kNorm);
+    SplitOp split = splitOfMergedLinear(kProjected, false, 3);
+    if (!split || kProjected != split.getResult(1) ||
         write.getV() != split.getResult(2) || !split.getResult(1).hasOneUse() ||
         !split.getResult(2).hasOneUse() || !split.getResult(0).hasOneUse())
       return rewriter.notifyMatchFailure(
           write, "k and v are not the split of a merged projection");
-    auto qRope = dyn_cast<RopeOp>(*split.getResult(0).user_begin());
+    // q goes through the same steps as k: a head norm with the same eps when
+    // k has one, then the rope.
+    Operation *qUser = *split.getResult(0).user_begin();
+    auto qNorm = dyn_cast<HeadRMSNormOp>(qUser);
+    if (bool(qNorm) != bool(kNorm) ||
+        (qNorm && (!qNorm->hasOneUse() || qNorm.getEps() != kNorm.getEps() ||
+                   qNorm.getHeadDim() != kNorm.getHeadDim())))
+      return rewriter.notifyMatchFailure(
+          write, "q and k are not head-normalized alike");
+    auto qRope = dyn_cast<RopeOp>(qNorm ? *qNorm->user_begin() : qUser);
     if (!qRope || !sameRotation(qRope, kRope, write.getPositions()))
       return rewriter.notifyMatchFailure(
           write, "q and k are not rotated alike at the write's positions");
+    if (kNorm && kNorm.getHeadDim() != kRope.getHeadDim())
+      return rewriter.notifyMatchFailure(
+          write, "the head norm's heads are not the rotation's heads");
     KVCacheType cache = write.getResult().getType();
     if (kRope.getHeadDim() != cache.getHeadDim() ||
         kRope.getNumHeads() != cache.getNumKvHeads())
@@ -78,16 +101,27 @@ struct FuseQkvRopeCache : OpRewritePattern<KVCacheWriteOp> {
             write, "the rotated q is used before the cache write");
 
     auto linear = split.getX().getDefiningOp<LinearOp>();
+    SmallVector<Location> locations = {linear.getLoc(), split.getLoc(),
+                                       qRope.getLoc(), kRope.getLoc(),
+                                       write.getLoc()};
+    if (qNorm)
+      locations.append({qNorm.getLoc(), kNorm.getLoc()});
     auto fused = rewriter.create<QKVRopeCacheOp>(
-        rewriter.getFusedLoc({linear.getLoc(), split.getLoc(), qRope.getLoc(),
-                              kRope.getLoc(), write.getLoc()}),
-        qRope.getType(), write.getType(), linear.getX(), write.getCache(),
-        write.getPositions(), linear.getWeightAttr(), write.getLayerAttr(),
-        qRope.getNumHeadsAttr(), qRope.getThetaAttr(), qRope.getStyleAttr(),
-        qRope.getScalingAttr());
+        rewriter.getFusedLoc(locations), qRope.getType(), write.getType(),
+        linear.getX(), write.getCache(), write.getPositions(),
+        linear.getWeightAttr(), write.getLayerAttr(), qRope.getNumHeadsAttr(),
+        qRope.getThetaAttr(), qRope.getStyleAttr(), qRope.getScalingAttr(),
+        linear.getBiasAttr(),
+        qNorm ? qNorm.getWeightAttr() : FlatSymbolRefAttr(),
+        kNorm ? kNorm.getWeightAttr() : FlatSymbolRefAttr(),
+        qNorm ? qNorm.getEpsAttr() : FloatAttr());
     rewriter.replaceOp(write, fused.getUpdatedCache());
     rewriter.replaceOp(qRope, fused.getQ());
     rewriter.eraseOp(kRope);
+    if (qNorm) {
+      rewriter.eraseOp(qNorm);
+      rewriter.eraseOp(kNorm);
+    }
     rewriter.eraseOp(split);
     rewriter.eraseOp(linear);
     return success();
@@ -108,6 +142,9 @@ struct FuseGateUpSwiGLU : OpRewritePattern<SwiGLUOp> {
       return rewriter.notifyMatchFailure(
           swiglu, "gate and up are not the halves of a merged projection");
     auto linear = split.getX().getDefiningOp<LinearOp>();
+    if (linear.getBiasAttr())
+      return rewriter.notifyMatchFailure(
+          swiglu, "the merged projection has a bias, which the op lacks");
     rewriter.replaceOpWithNewOp<GateUpSwiGLUOp>(
         swiglu, swiglu.getType(), linear.getX(), linear.getWeightAttr());
     rewriter.eraseOp(split);
@@ -127,7 +164,8 @@ struct FuseLinearAdd : OpRewritePattern<AddOp> {
     for (auto [projected, residual] : {std::pair(add.getRhs(), add.getLhs()),
                                        std::pair(add.getLhs(), add.getRhs())}) {
       auto linear = projected.getDefiningOp<LinearOp>();
-      if (!linear || !linear->hasOneUse())
+      // llm.linear_add has no bias.
+      if (!linear || !linear->hasOneUse() || linear.getBiasAttr())
         continue;
       rewriter.replaceOpWithNewOp<LinearAddOp>(
           add, add.getType(), linear.getX(), linear.getWeightAttr(), residual);

@@ -25,10 +25,16 @@ struct QkvGroup {
   LinearOp q, k, v;
 };
 
-/// The linear whose output `value` is after one llm.rope, or null.
+/// The linear whose output `value` is after one llm.rope, possibly preceded
+/// by one llm.head_rms_norm (Qwen3's q/k norms), or null.
 LinearOp linearBeforeRope(Value value) {
   auto rope = value.getDefiningOp<RopeOp>();
-  return rope ? rope.getX().getDefiningOp<LinearOp>() : LinearOp();
+  if (!rope)
+    return LinearOp();
+  Value rotated = rope.getX();
+  if (auto norm = rotated.getDefiningOp<HeadRMSNormOp>())
+    rotated = norm.getX();
+  return rotated.getDefiningOp<LinearOp>();
 }
 
 /// Matches the projections that feed `write` and the attention reading it;

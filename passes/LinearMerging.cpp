@@ -8,26 +8,30 @@
 namespace mlir::llm {
 
 /// The name of a weight merged from `sources`: their common prefix up to the
-/// last '.', then `role`, then "_proj.weight" when every source ends so
-/// (Hugging Face names), e.g. "model.layers.0.mlp.gate_up_proj.weight".
+/// last '.', then `role`, then "_proj.weight" (or "_proj.bias") when every
+/// source ends so (Hugging Face names), e.g.
+/// "model.layers.0.mlp.gate_up_proj.weight".
 static std::string derivedWeightName(ArrayRef<WeightOp> sources,
                                      StringRef role) {
   // Op handles are value types whose accessors are not const.
   StringRef first = WeightOp(sources.front()).getSymName();
   size_t common = first.size();
-  bool hfSuffix = true;
+  bool weightSuffix = true, biasSuffix = true;
   for (WeightOp source : sources) {
     StringRef name = source.getSymName();
     size_t i = 0;
     while (i < common && i < name.size() && name[i] == first[i])
       ++i;
     common = i;
-    hfSuffix &= name.ends_with("_proj.weight");
+    weightSuffix &= name.ends_with("_proj.weight");
+    biasSuffix &= name.ends_with("_proj.bias");
   }
   size_t dot = first.substr(0, common).rfind('.');
   std::string prefix =
       dot == StringRef::npos ? "" : first.substr(0, dot + 1).str();
-  return prefix + role.str() + (hfSuffix ? "_proj.weight" : "");
+  std::string suffix =
+      weightSuffix ? "_proj.weight" : (biasSuffix ? "_proj.bias" : "");
+  return prefix + role.str() + suffix;
 }
 
 /// Returns the weight with `derivation` and `type`: an existing identical
@@ -66,8 +70,14 @@ FailureOr<SplitOp> mergeLinears(RewriterBase &rewriter, SymbolTable &symbols,
     return failure();
   Type elementType = referenceWeight.getType().getElementType();
 
+  // Biases merge along with the weights (as a concatenated vector): all of
+  // the linears have one, or none does.
+  bool biased = bool(reference.getBiasAttr());
+  if (biased && layout != MergeLayout::Concat)
+    return failure();
+
   LinearOp first = reference; // the earliest in the block
-  SmallVector<WeightOp> sources;
+  SmallVector<WeightOp> sources, biasSources;
   SmallVector<Type> resultTypes;
   SmallVector<Location> locations;
   llvm::SmallPtrSet<Operation *, 4> distinct;
@@ -84,6 +94,15 @@ FailureOr<SplitOp> mergeLinears(RewriterBase &rewriter, SymbolTable &symbols,
     if (layout == MergeLayout::InterleaveRows &&
         linear.getOutDim() != reference.getOutDim())
       return failure();
+    if (bool(linear.getBiasAttr()) != biased)
+      return failure();
+    if (biased) {
+      auto bias = symbols.lookup<WeightOp>(*linear.getBias());
+      if (!bias || bias.getDerivationAttr() ||
+          bias.getType().getElementType() != elementType)
+        return failure();
+      biasSources.push_back(bias);
+    }
     if (linear->isBeforeInBlock(first))
       first = linear;
     sources.push_back(weight);
@@ -93,11 +112,14 @@ FailureOr<SplitOp> mergeLinears(RewriterBase &rewriter, SymbolTable &symbols,
   }
 
   MLIRContext *context = rewriter.getContext();
-  SmallVector<Attribute> names =
-      llvm::to_vector(llvm::map_range(sources, [](WeightOp w) -> Attribute {
-        return FlatSymbolRefAttr::get(w.getSymNameAttr());
-      }));
-  auto sourceArray = ArrayAttr::get(context, names);
+  auto symbolArray = [&](ArrayRef<WeightOp> weights) {
+    SmallVector<Attribute> names =
+        llvm::to_vector(llvm::map_range(weights, [](WeightOp w) -> Attribute {
+          return FlatSymbolRefAttr::get(w.getSymNameAttr());
+        }));
+    return ArrayAttr::get(context, names);
+  };
+  auto sourceArray = symbolArray(sources);
   DerivedWeightAttrInterface derivation =
       layout == MergeLayout::Concat
           ? DerivedWeightAttrInterface(ConcatAttr::get(context, sourceArray))
@@ -107,11 +129,19 @@ FailureOr<SplitOp> mergeLinears(RewriterBase &rewriter, SymbolTable &symbols,
       RankedTensorType::get({outDim, reference.getInDim()}, elementType);
   WeightOp merged = getOrCreateDerivedWeight(symbols, sources, derivation,
                                              weightType, mergedRole);
+  StringRef mergedBiasName;
+  if (biased) {
+    WeightOp mergedBias = getOrCreateDerivedWeight(
+        symbols, biasSources,
+        ConcatAttr::get(context, symbolArray(biasSources)),
+        RankedTensorType::get({outDim}, elementType), mergedRole);
+    mergedBiasName = mergedBias.getSymName();
+  }
 
   Location loc = rewriter.getFusedLoc(locations);
   rewriter.setInsertionPoint(first);
-  auto mergedLinear = rewriter.create<LinearOp>(loc, reference.getX(),
-                                                merged.getSymName(), outDim);
+  auto mergedLinear = rewriter.create<LinearOp>(
+      loc, reference.getX(), merged.getSymName(), outDim, mergedBiasName);
   auto split = rewriter.create<SplitOp>(
       loc, resultTypes, mergedLinear.getResult(),
       /*interleaved=*/layout == MergeLayout::InterleaveRows);

@@ -28,9 +28,13 @@ enum class MergeLayout {
 /// named from the sources' common prefix and `mergedRole` ("qkv" turns
 /// "...self_attn.q_proj.weight" into "...self_attn.qkv_proj.weight").
 ///
+/// Biases merge too: when every linear has one, the merged linear reads their
+/// `#llm.concat` (named like the weight, "...qkv_proj.bias").
+///
 /// Returns the split, or failure with nothing changed when the linears do not
 /// qualify: another input or block, weights that are derived themselves or of
-/// different element types, or (interleaved) outputs of different widths.
+/// different element types, (interleaved) outputs of different widths, or
+/// biases on some linears only (or on interleaved ones).
 FailureOr<SplitOp> mergeLinears(RewriterBase &rewriter, SymbolTable &symbols,
                                 ArrayRef<LinearOp> linears, MergeLayout layout,
                                 StringRef mergedRole);

@@ -25,11 +25,14 @@ def FuseQkvPass : Pass<"llm-fuse-qkv", "::mlir::ModuleOp"> {
     attention block: k is the linear whose output the write stores (after
     `llm.rope`), v the linear whose output it stores as values, and q the
     linear whose rotated output is the query of the `llm.attention` that
-    reads the written cache. All three must read the same value. They
-    become one linear over a derived weight `#llm.concat<[@q, @k, @v]>`
-    followed by an `llm.split` into three results. A group that does not
+    reads the written cache (q and k may pass through an
+    `llm.head_rms_norm` before their rope). All three must read the same
+    value. They become one linear over a derived weight
+    `#llm.concat<[@q, @k, @v]>` followed by an `llm.split` into three
+    results; when all three have a bias, the merged linear's bias is
+    `#llm.concat` of theirs (`...qkv_proj.bias`). A group that does not
     match exactly (another input, a second candidate for q, sources of
-    different element types) is left alone.
+    different element types, a bias on some of them only) is left alone.
 
     The derived weight is declared after its last source and named after
     the sources (`...self_attn.qkv_proj.weight` for Hugging Face names); an
@@ -110,15 +113,19 @@ def FuseEpiloguesPass : Pass<"llm-fuse-epilogues", "::mlir::func::FuncOp"> {
     - merged QKV: `llm.linear` + `llm.split` into (q, k, v) + `llm.rope` of q
       + `llm.rope` of k + `llm.kv_cache_write` of (rotated k, v) becomes
       `llm.qkv_rope_cache`, returning the rotated q and the updated cache.
+      The merged linear's bias, and an `llm.head_rms_norm` of q and of k
+      between the split and the ropes (same eps), go into the fused op.
       Requires each intermediate value to have no other use, both ropes to
       share the write's positions, theta, style and scaling, and their heads
       to be the cache's head_dim (k with the cache's kv_heads); the users of
       the rotated q must come after the cache write.
     - merged gate/up: `llm.linear` + `llm.split ... interleaved` + `llm.swiglu`
-      of the two halves (gate first) becomes `llm.gate_up_swiglu`.
-    - residual epilogue: `llm.add` of a value and an `llm.linear` whose only
-      user is that add becomes `llm.linear_add` (the residual is the other
-      operand). When both operands qualify, the rhs is the linear.
+      of the two halves (gate first) becomes `llm.gate_up_swiglu` (not when
+      the linear has a bias).
+    - residual epilogue: `llm.add` of a value and an `llm.linear` (without
+      bias) whose only user is that add becomes `llm.linear_add` (the
+      residual is the other operand). When both operands qualify, the rhs is
+      the linear.
 
     `llm.logits` is left as it is. Anything else is left alone.
 

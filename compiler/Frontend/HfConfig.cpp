@@ -4,6 +4,7 @@
 
 #include "compiler/Frontend/JsonFile.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -13,8 +14,9 @@ namespace llmc {
 using nlohmann::json;
 
 const std::vector<std::string> &supportedHfArchitectures() {
-  static const std::vector<std::string> kArchitectures = {"LlamaForCausalLM",
-                                                          "MistralForCausalLM"};
+  static const std::vector<std::string> kArchitectures = {
+      "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM",
+      "Qwen3ForCausalLM"};
   return kArchitectures;
 }
 
@@ -27,8 +29,16 @@ class FieldReader {
 public:
   explicit FieldReader(const std::string &path) : path_(path) {}
 
+  /// Once known, the architecture is named in every message: whether a field
+  /// is supported depends on it.
+  void setArchitecture(const std::string &architecture) {
+    architecture_ = architecture;
+  }
+
   Status error(const std::string &field, const std::string &problem) const {
-    return Status::error(path_ + ": field '" + field + "' " + problem);
+    std::string where =
+        architecture_.empty() ? path_ : path_ + ": " + architecture_;
+    return Status::error(where + ": field '" + field + "' " + problem);
   }
 
   /// The value of `obj[key]`, or nullptr when absent or null.
@@ -110,6 +120,7 @@ public:
 
 private:
   const std::string &path_;
+  std::string architecture_;
 };
 
 std::string joined(const std::vector<std::string> &items) {
@@ -138,6 +149,10 @@ StatusOr<std::string> readArchitecture(const json &root,
       architecture = "LlamaForCausalLM";
     else if (modelType == "mistral")
       architecture = "MistralForCausalLM";
+    else if (modelType == "qwen2")
+      architecture = "Qwen2ForCausalLM";
+    else if (modelType == "qwen3")
+      architecture = "Qwen3ForCausalLM";
     else
       return fields.error("architectures",
                           "is missing and model_type '" + modelType +
@@ -152,30 +167,44 @@ StatusOr<std::string> readArchitecture(const json &root,
                           "' (supported: " + joined(supported) + ")");
 }
 
-Status readRopeScaling(const json &root, const FieldReader &fields,
-                       RopeScaling &scaling) {
-  const json *value = FieldReader::lookup(root, "rope_scaling");
+/// RoPE: rope_theta and rope_scaling, or the rope_parameters object that
+/// transformers 5 writes instead (rope_type, rope_theta and the scaling
+/// fields in one place).
+Status readRope(const json &root, const FieldReader &fields,
+                ModelConfig &config) {
+  LLMC_RETURN_IF_ERROR(
+      fields.number(root, "", "rope_theta", false, config.ropeTheta));
+  std::string field = "rope_scaling";
+  const json *value = FieldReader::lookup(root, field);
+  if (!value && FieldReader::lookup(root, "rope_parameters")) {
+    field = "rope_parameters";
+    value = FieldReader::lookup(root, field);
+    if (value->is_object())
+      LLMC_RETURN_IF_ERROR(fields.number(*value, field + ".", "rope_theta",
+                                         false, config.ropeTheta));
+  }
   if (!value)
     return Status::ok();
   if (!value->is_object())
-    return fields.error("rope_scaling", "must be an object or null, got " +
-                                            describeJsonType(*value));
+    return fields.error(field, "must be an object or null, got " +
+                                   describeJsonType(*value));
+  const std::string prefix = field + ".";
   // Newer transformers write rope_type, older ones type.
   std::string key = value->contains("rope_type") ? "rope_type" : "type";
   std::string type;
-  LLMC_RETURN_IF_ERROR(fields.string(*value, "rope_scaling.", key, type));
+  LLMC_RETURN_IF_ERROR(fields.string(*value, prefix, key, type));
   if (type.empty())
-    return fields.error("rope_scaling.rope_type", "is missing (required when "
-                                                  "rope_scaling is an object)");
+    return fields.error(prefix + "rope_type", "is missing (required when " +
+                                                  field + " is an object)");
   if (type == "default")
     return Status::ok();
   if (type != "llama3")
-    return fields.error("rope_scaling." + key,
+    return fields.error(prefix + key,
                         "is '" + type +
                             "', which is not supported (supported: llama3, "
                             "default)");
+  RopeScaling &scaling = config.ropeScaling;
   scaling.kind = RopeScaling::Kind::Llama3;
-  const std::string prefix = "rope_scaling.";
   LLMC_RETURN_IF_ERROR(
       fields.number(*value, prefix, "factor", true, scaling.factor));
   LLMC_RETURN_IF_ERROR(fields.number(*value, prefix, "low_freq_factor", true,
@@ -211,21 +240,114 @@ Status readEos(const json &root, const FieldReader &fields,
   return Status::ok();
 }
 
-/// Settings that would make the graph differ from the one we build.
-Status refuseOtherGraphs(const json &root, const FieldReader &fields) {
+/// Settings that would make the graph differ from the one we build, and the
+/// per-architecture ones we do build: q/k/v biases (Qwen2 always; Llama and
+/// Qwen3 through attention_bias, which would also add an o_proj bias we do
+/// not build), q/k norms (Qwen3 always).
+Status readGraphVariant(const json &root, const FieldReader &fields,
+                        ModelConfig &config) {
   std::string activation = "silu";
   LLMC_RETURN_IF_ERROR(fields.string(root, "", "hidden_act", activation));
   if (activation != "silu")
     return fields.error("hidden_act", "is '" + activation +
                                           "', but only 'silu' (SwiGLU) is "
                                           "supported");
-  for (const char *key : {"attention_bias", "mlp_bias"}) {
-    bool bias = false;
-    LLMC_RETURN_IF_ERROR(fields.boolean(root, key, bias));
-    if (bias)
-      return fields.error(key, "is true, but projections with biases are not "
-                               "supported");
+  bool mlpBias = false;
+  LLMC_RETURN_IF_ERROR(fields.boolean(root, "mlp_bias", mlpBias));
+  if (mlpBias)
+    return fields.error("mlp_bias",
+                        "is true, but MLP projections with biases are not "
+                        "supported");
+  bool attentionBias = false;
+  LLMC_RETURN_IF_ERROR(fields.boolean(root, "attention_bias", attentionBias));
+  if (attentionBias)
+    return fields.error("attention_bias",
+                        "is true, but an o_proj bias is not supported (only "
+                        "Qwen2's q/k/v biases are)");
+  // Mixture-of-experts configs of these families use other architecture
+  // names; a field that turns experts on is refused all the same.
+  for (const char *key : {"num_experts", "num_local_experts"}) {
+    int64_t experts = 0;
+    LLMC_RETURN_IF_ERROR(fields.integer(root, "", key, false, experts, 0));
+    if (experts > 1)
+      return fields.error(key, "is " + std::to_string(experts) +
+                                   ": mixture-of-experts MLPs are not "
+                                   "supported");
   }
+  for (const char *key : {"attn_logit_softcapping", "final_logit_softcapping"})
+    if (FieldReader::lookup(root, key))
+      return fields.error(key, "is set, but logit soft-capping is not "
+                               "supported");
+  double rotary = 1.0;
+  LLMC_RETURN_IF_ERROR(
+      fields.number(root, "", "partial_rotary_factor", false, rotary));
+  if (rotary != 1.0)
+    return fields.error("partial_rotary_factor",
+                        "is " + std::to_string(rotary) +
+                            ", but RoPE on part of a head is not supported");
+  config.qkvBias = config.architecture == "Qwen2ForCausalLM";
+  config.qkNorm = config.architecture == "Qwen3ForCausalLM";
+  return Status::ok();
+}
+
+/// Sliding-window attention, as each architecture's transformers model
+/// applies it: Mistral on every layer when sliding_window is set. Qwen2 and
+/// Qwen3 window the layers that layer_types marks "sliding_attention", or,
+/// without layer_types, with use_sliding_window the layers from
+/// max_window_layers on (default 28). A window on every layer or on none is
+/// built; a per-layer mix is refused rather than built wrong. A window that
+/// covers the whole context masks nothing and is dropped.
+Status readSlidingWindow(const json &root, const FieldReader &fields,
+                         ModelConfig &config) {
+  int64_t window = 0;
+  LLMC_RETURN_IF_ERROR(
+      fields.integer(root, "", "sliding_window", false, window));
+  int64_t windowedLayers = window > 0 ? config.numLayers : 0;
+  std::string mixField = "sliding_window";
+  if (config.architecture != "MistralForCausalLM") {
+    windowedLayers = 0;
+    if (const json *types = FieldReader::lookup(root, "layer_types")) {
+      mixField = "layer_types";
+      if (!types->is_array() || int64_t(types->size()) != config.numLayers)
+        return fields.error("layer_types",
+                            "must be an array of one string per layer");
+      for (size_t i = 0; i < types->size(); ++i) {
+        const json &type = (*types)[i];
+        if (type == "sliding_attention")
+          ++windowedLayers;
+        else if (type != "full_attention")
+          return fields.error("layer_types[" + std::to_string(i) + "]",
+                              "is " + type.dump() +
+                                  ", but only full_attention and "
+                                  "sliding_attention are supported");
+      }
+    } else {
+      bool useSlidingWindow = false;
+      LLMC_RETURN_IF_ERROR(
+          fields.boolean(root, "use_sliding_window", useSlidingWindow));
+      int64_t maxWindowLayers = 28;
+      LLMC_RETURN_IF_ERROR(fields.integer(root, "", "max_window_layers", false,
+                                          maxWindowLayers, 0));
+      mixField = "max_window_layers";
+      if (useSlidingWindow && window > 0)
+        windowedLayers =
+            std::max<int64_t>(0, config.numLayers - maxWindowLayers);
+    }
+  }
+  if (windowedLayers == 0)
+    return Status::ok();
+  if (windowedLayers < config.numLayers)
+    return fields.error(mixField,
+                        "gives " + std::to_string(windowedLayers) + " of " +
+                            std::to_string(config.numLayers) +
+                            " layers a sliding window, but only a window on "
+                            "every layer (or none) is supported");
+  if (window <= 0)
+    return fields.error("sliding_window",
+                        "is missing, but the layers use sliding-window "
+                        "attention");
+  if (window < config.maxSeqLen)
+    config.slidingWindow = window;
   return Status::ok();
 }
 
@@ -252,7 +374,8 @@ StatusOr<ModelConfig> parseHfConfig(const std::string &path) {
   ModelConfig config;
   config.name = modelNameFor(path);
   LLMC_ASSIGN_OR_RETURN(config.architecture, readArchitecture(root, fields));
-  LLMC_RETURN_IF_ERROR(refuseOtherGraphs(root, fields));
+  fields.setArchitecture(config.architecture);
+  LLMC_RETURN_IF_ERROR(readGraphVariant(root, fields, config));
 
   LLMC_RETURN_IF_ERROR(
       fields.integer(root, "", "hidden_size", true, config.dim));
@@ -287,9 +410,7 @@ StatusOr<ModelConfig> parseHfConfig(const std::string &path) {
 
   config.ropeStyle = RopeStyle::HalfSplit;
   config.ropeTheta = 10000.0;
-  LLMC_RETURN_IF_ERROR(
-      fields.number(root, "", "rope_theta", false, config.ropeTheta));
-  LLMC_RETURN_IF_ERROR(readRopeScaling(root, fields, config.ropeScaling));
+  LLMC_RETURN_IF_ERROR(readRope(root, fields, config));
   config.tieWordEmbeddings = false;
   LLMC_RETURN_IF_ERROR(
       fields.boolean(root, "tie_word_embeddings", config.tieWordEmbeddings));
@@ -299,13 +420,7 @@ StatusOr<ModelConfig> parseHfConfig(const std::string &path) {
       fields.integer(root, "", "bos_token_id", false, config.bosTokenId, 0));
   LLMC_RETURN_IF_ERROR(readEos(root, fields, config));
 
-  if (config.architecture == "MistralForCausalLM") {
-    int64_t window = 0;
-    LLMC_RETURN_IF_ERROR(
-        fields.integer(root, "", "sliding_window", false, window));
-    if (window > 0 && window < config.maxSeqLen)
-      config.maxSeqLen = window;
-  }
+  LLMC_RETURN_IF_ERROR(readSlidingWindow(root, fields, config));
 
   LLMC_RETURN_IF_ERROR(config.validate(path));
   return config;

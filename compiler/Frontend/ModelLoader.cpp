@@ -22,6 +22,15 @@ std::vector<CanonicalWeight> canonicalWeights(const ModelConfig &c) {
     weights.push_back({names::wq(l), {c.qDim(), c.dim}, false});
     weights.push_back({names::wk(l), {c.kvDim(), c.dim}, false});
     weights.push_back({names::wv(l), {c.kvDim(), c.dim}, false});
+    if (c.qkvBias) {
+      weights.push_back({names::bq(l), {c.qDim()}, false});
+      weights.push_back({names::bk(l), {c.kvDim()}, false});
+      weights.push_back({names::bv(l), {c.kvDim()}, false});
+    }
+    if (c.qkNorm) {
+      weights.push_back({names::qNorm(l), {c.headDim}, true});
+      weights.push_back({names::kNorm(l), {c.headDim}, true});
+    }
     weights.push_back({names::wo(l), {c.dim, c.qDim()}, false});
     weights.push_back({names::ffnNorm(l), {c.dim}, true});
     weights.push_back({names::wGate(l), {c.ffnDim, c.dim}, false});

@@ -62,7 +62,8 @@ struct CanonicalWeight {
 };
 
 /// Every weight of `config`'s graph, in execution order: embeddings, per layer
-/// (input norm, q, k, v, o, post-attention norm, gate, up, down), final norm,
+/// (input norm, q, k, v, [q/k/v biases], [q/k norms], o, post-attention norm,
+/// gate, up, down), final norm,
 /// lm_head (only when embeddings are not tied). Linear weights are [out, in].
 std::vector<CanonicalWeight> canonicalWeights(const ModelConfig &config);
 

@@ -59,15 +59,21 @@ public:
     // Attention block: x + o_proj(attention(rope(q), cache with rope(k), v)).
     Value h =
         b.create<llm::RMSNormOp>(loc, x, names::attnNorm(i), config.normEps);
-    Value q = linear(h, names::wq(i), config.qDim());
-    Value k = linear(h, names::wk(i), config.kvDim());
-    Value v = linear(h, names::wv(i), config.kvDim());
+    bool bias = config.qkvBias;
+    Value q = linear(h, names::wq(i), config.qDim(), bias ? names::bq(i) : "");
+    Value k = linear(h, names::wk(i), config.kvDim(), bias ? names::bk(i) : "");
+    Value v = linear(h, names::wv(i), config.kvDim(), bias ? names::bv(i) : "");
+    if (config.qkNorm) {
+      q = headNorm(q, names::qNorm(i));
+      k = headNorm(k, names::kNorm(i));
+    }
     q = rope(q, config.numHeads);
     k = rope(k, config.numKvHeads);
     cache = b.create<llm::KVCacheWriteOp>(loc, cache, k, v, positions, i);
     double scale = 1.0 / std::sqrt(double(config.headDim));
-    Value attn = b.create<llm::AttentionOp>(loc, q, cache, positions, i,
-                                            config.numHeads, scale);
+    Value attn =
+        b.create<llm::AttentionOp>(loc, q, cache, positions, i, config.numHeads,
+                                   scale, config.slidingWindow);
     x = b.create<llm::AddOp>(loc, x, linear(attn, names::wo(i), config.dim));
 
     // MLP block: x + down(silu(gate(h)) * up(h)).
@@ -80,8 +86,13 @@ public:
   }
 
 private:
-  Value linear(Value x, const std::string &weight, int64_t outDim) {
-    return b.create<llm::LinearOp>(loc, x, weight, outDim);
+  Value linear(Value x, const std::string &weight, int64_t outDim,
+               const std::string &bias = "") {
+    return b.create<llm::LinearOp>(loc, x, weight, outDim, bias);
+  }
+  Value headNorm(Value x, const std::string &weight) {
+    return b.create<llm::HeadRMSNormOp>(loc, x, weight, config.headDim,
+                                        config.normEps);
   }
   Value rope(Value x, int64_t numHeads) {
     return b.create<llm::RopeOp>(loc, x, positions, numHeads, config.headDim,

@@ -74,6 +74,7 @@ public:
         .Case<llm::EmbedOp>([&](auto op) { return embed(op); })
         .Case<llm::RMSNormOp>([&](auto op) { return rmsNorm(op); })
         .Case<llm::LinearOp>([&](auto op) { return linear(op); })
+        .Case<llm::HeadRMSNormOp>([&](auto op) { return headRmsNorm(op); })
         .Case<llm::RopeOp>([&](auto op) { return rope(op); })
         .Case<llm::KVCacheWriteOp>([&](auto op) { return kvCacheWrite(op); })
         .Case<llm::AttentionOp>([&](auto op) { return attention(op); })
@@ -140,6 +141,17 @@ private:
     Buffer &out = result(op.getResult(), x.rows, outDim);
     ref::linear(x.f32.data(), weight(op.getWeight()).data(), x.rows, x.cols,
                 outDim, out.f32.data(), pool);
+    if (std::optional<StringRef> bias = op.getBias())
+      ref::addBias(out.f32.data(), weight(*bias).data(), x.rows, outDim);
+    return Status::ok();
+  }
+
+  Status headRmsNorm(llm::HeadRMSNormOp op) {
+    Buffer &out = values[key(op.getResult())];
+    out = values[key(op.getX())];
+    ref::headRmsNorm(out.f32.data(), weight(op.getWeight()).data(), out.rows,
+                     out.cols / op.getHeadDim(), op.getHeadDim(),
+                     float(op.getEps()));
     return Status::ok();
   }
 
@@ -171,7 +183,7 @@ private:
     Buffer &out = result(op.getResult(), q.rows, q.cols);
     ref::attention(q.f32.data(), cache, op.getLayer(), positions.i32.data(),
                    q.rows, op.getNumHeads(), float(op.getScale()),
-                   out.f32.data(), pool);
+                   out.f32.data(), pool, op.getWindowOrZero());
     return Status::ok();
   }
 
@@ -286,7 +298,8 @@ private:
     return Status::ok();
   }
 
-  // Replays llm.linear over [Wq; Wk; Wv], llm.split, llm.rope of q and of k,
+  // Replays llm.linear over [Wq; Wk; Wv] (with the merged bias), llm.split,
+  // llm.head_rms_norm of q and of k (when normed), llm.rope of q and of k,
   // llm.kv_cache_write.
   Status qkvRopeCache(llm::QKVRopeCacheOp op) {
     const Buffer &x = values[key(op.getX())];
@@ -298,6 +311,8 @@ private:
     std::vector<float> merged(size_t(x.rows * total));
     ref::linear(x.f32.data(), weight(op.getWeight()).data(), x.rows, x.cols,
                 total, merged.data(), pool);
+    if (std::optional<StringRef> bias = op.getBias())
+      ref::addBias(merged.data(), weight(*bias).data(), x.rows, total);
     Buffer &q = result(op.getQ(), x.rows, qDim);
     std::vector<float> k(size_t(x.rows * kvDim)), v(k.size());
     copyColumns(merged, x.rows, total, 0, 1, qDim, q.f32.data());
@@ -306,6 +321,12 @@ private:
     std::vector<float> freqs =
         ropeFrequencies(headDim, op.getTheta(), op.getScalingAttr());
     RopeStyle style = ropeStyleOf(op.getStyle());
+    if (std::optional<double> eps = op.getNormEps()) {
+      ref::headRmsNorm(q.f32.data(), weight(*op.getQNorm()).data(), x.rows,
+                       op.getNumHeads(), headDim, float(*eps));
+      ref::headRmsNorm(k.data(), weight(*op.getKNorm()).data(), x.rows,
+                       cacheType.getNumKvHeads(), headDim, float(*eps));
+    }
     ref::rope(q.f32.data(), positions.i32.data(), x.rows, op.getNumHeads(),
               headDim, freqs, style);
     ref::rope(k.data(), positions.i32.data(), x.rows, cacheType.getNumKvHeads(),
@@ -349,7 +370,9 @@ static StatusOr<std::vector<float>>
 buildDerivedWeight(llm::WeightOp decl,
                    const std::map<std::string, std::vector<float>> &weights) {
   llm::DerivedWeightAttrInterface derivation = decl.getDerivationAttr();
-  int64_t columns = decl.getType().getDimSize(1);
+  // A vector (a merged bias) is a column of one-element rows.
+  int64_t columns =
+      decl.getType().getRank() == 2 ? decl.getType().getDimSize(1) : 1;
   std::vector<const std::vector<float> *> sources;
   std::vector<int64_t> sourceRows;
   for (Attribute source : derivation.getSourceWeights()) {

@@ -109,14 +109,17 @@ template <int N> struct SwiGluEpilogue {
 };
 
 /// RoPE + paged KV-cache write for the merged QKV projection
-/// (N = (Heads + 2 * KvHeads) * HeadDim columns): q heads rotated into
-/// params.q, k heads rotated and v heads copied into the caches (RopeKvWriter
-/// in Rope.cuh). A tile must hold both elements of every pair it touches:
-/// whole heads for the half-split layout, even column counts for the
-/// interleaved one.
-template <int Heads, int KvHeads, int HeadDim, int BlockSize, RopeLayout Layout>
+/// (N = (Heads + 2 * KvHeads) * HeadDim columns): the bias added when
+/// params.bias is set, then (HeadNorm) q and k heads RMS-normalized, q heads
+/// rotated into params.q, k heads rotated and v heads copied into the caches
+/// (RopeKvWriter in Rope.cuh). A tile must hold both elements of every pair
+/// it touches: whole heads for the half-split layout and for HeadNorm (the
+/// norm reads the whole head), even column counts for the interleaved one.
+template <int Heads, int KvHeads, int HeadDim, int BlockSize, RopeLayout Layout,
+          bool HeadNorm = false>
 struct RopeKvWriteEpilogue {
-  using Writer = RopeKvWriter<Heads, KvHeads, HeadDim, BlockSize, Layout>;
+  using Writer =
+      RopeKvWriter<Heads, KvHeads, HeadDim, BlockSize, Layout, HeadNorm>;
   using Pairs = typename Writer::Pairs;
   static constexpr int kColumns = Writer::kColumns;
   using Params = RopeKvParams;
@@ -124,10 +127,26 @@ struct RopeKvWriteEpilogue {
   template <int Threads, int TileM, int TileN>
   __device__ static void apply(const Params &p, const float *tile, int ld,
                                int m0, int mValid, int n0, int nValid) {
-    static_assert(Layout == RopeLayout::Interleaved ? TileN % 2 == 0
-                                                    : TileN % HeadDim == 0,
-                  "the tile must hold both elements of each RoPE pair: whole "
-                  "heads (half-split) or even column counts (interleaved)");
+    static_assert(Layout == RopeLayout::Interleaved && !HeadNorm
+                      ? TileN % 2 == 0
+                      : TileN % HeadDim == 0,
+                  "the tile must hold both elements of each RoPE pair, and "
+                  "the head norm whole heads: whole heads (half-split, head "
+                  "norm) or even column counts (interleaved)");
+    if (HeadNorm) {
+      // One warp per (row, head) of the tile, which starts on a head.
+      static_assert(Threads % 32 == 0, "the head norm gives a head a warp");
+      constexpr int kTileHeads = TileN / HeadDim;
+      for (int u = threadIdx.x / 32; u < mValid * kTileHeads;
+           u += Threads / 32) {
+        const int m = u / kTileHeads, local = (u % kTileHeads) * HeadDim;
+        if (local >= nValid)
+          continue;
+        Writer::writeHead(p, m0 + m, (n0 + local) / HeadDim,
+                          tile + m * ld + local, 1);
+      }
+      return;
+    }
     constexpr int kTilePairs = TileN / 2;
     for (int idx = threadIdx.x; idx < mValid * kTilePairs; idx += Threads) {
       const int m = idx / kTilePairs, j = idx % kTilePairs;

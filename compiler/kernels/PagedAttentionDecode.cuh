@@ -20,6 +20,12 @@
 // Slots are rows of q and out (row s = slot s). A slot whose finished flag is
 // set or whose position is negative does nothing in either kernel: its output
 // row is left as it was.
+//
+// Sliding window W (Mistral): the query at position p sees (p - W, p].
+// Partitions wholly before the window do nothing and the reduction skips
+// them; inside the first partition, key tiles before the window are not
+// loaded (their blocks may have been released) and earlier keys get no
+// weight.
 #pragma once
 
 #include "Common.cuh"
@@ -58,6 +64,9 @@ struct DecodeAttentionParams {
   /// bf16 [slots, outRowStride]: head h at columns [h * HeadDim, ...).
   bf16 *out;
   int outRowStride;
+  /// Sliding window: the query at position p sees keys (p - window, p]; 0
+  /// means all of 0 ..= p.
+  int window = 0;
 };
 
 namespace attention {
@@ -69,6 +78,13 @@ __device__ __forceinline__ int decodeLength(const DecodeAttentionParams &p,
     return 0;
   const int position = p.positions[slot];
   return position < 0 ? 0 : position + 1;
+}
+
+/// The first position a query with context `length` sees: 0, or the start
+/// of its sliding window.
+__device__ __forceinline__ int decodeWindowStart(const DecodeAttentionParams &p,
+                                                 int length) {
+  return p.window > 0 ? max(0, length - p.window) : 0;
 }
 
 } // namespace attention
@@ -103,9 +119,14 @@ struct PagedAttentionDecodePartition {
     const int slot = blockIdx.z, kvHead = blockIdx.y, part = blockIdx.x;
     const int length = attention::decodeLength(p, slot);
     const int begin = part * PartitionSize;
-    if (begin >= length)
-      return;
     const int end = min(begin + PartitionSize, length);
+    const int windowStart = attention::decodeWindowStart(p, length);
+    if (begin >= length || end <= windowStart)
+      return;
+    // Tiles from the one holding the window's first position; positions
+    // before it score -inf (weight 0).
+    const int first = max(begin, windowStart);
+    const int firstTile = begin + (first - begin) / kKeysPerTile * kKeysPerTile;
     const int *table =
         p.blockTables + static_cast<long long>(slot) * p.maxBlocksPerSeq;
 
@@ -116,7 +137,8 @@ struct PagedAttentionDecodePartition {
       query[i] = bf16ToFloat(qRow[i]);
 
     // Scores of every (head, position) of the partition.
-    for (int tileStart = begin; tileStart < end; tileStart += kKeysPerTile) {
+    for (int tileStart = firstTile; tileStart < end;
+         tileStart += kKeysPerTile) {
       __syncthreads(); // the previous tile is no longer read
       attention::loadPagedTileAsync<KvHeads, HeadDim, BlockSize, kKeysPerTile,
                                     kRowPitch, kThreads>(
@@ -127,6 +149,12 @@ struct PagedAttentionDecodePartition {
         const int key = i % kKeysPerTile, head = i / kKeysPerTile;
         if (tileStart + key >= end)
           continue;
+        float *score =
+            &scores[head * PartitionSize + (tileStart - begin) + key];
+        if (tileStart + key < first) {
+          *score = attention::negativeInfinity();
+          continue;
+        }
         const bf16 *k = tile + key * kRowPitch;
         const float *qh = query + head * HeadDim;
         float dot = 0.0f;
@@ -138,14 +166,13 @@ struct PagedAttentionDecodePartition {
           for (int e = 0; e < kBf16PerVector; ++e)
             dot = fmaf(qh[d + e], kv[e], dot);
         }
-        scores[head * PartitionSize + (tileStart - begin) + key] =
-            dot * p.scale;
+        *score = dot * p.scale;
       }
     }
     __syncthreads();
 
     // Softmax numerators in place; one warp per head.
-    const int count = end - begin;
+    const int count = end - begin, skipped = firstTile - begin;
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const long long partialIndex =
         (static_cast<long long>(slot) * Heads + kvHead * kGroup) *
@@ -154,11 +181,11 @@ struct PagedAttentionDecodePartition {
     for (int head = warp; head < kGroup; head += kThreads / 32) {
       float *row = scores + head * PartitionSize;
       float maximum = attention::negativeInfinity();
-      for (int i = lane; i < count; i += 32)
+      for (int i = skipped + lane; i < count; i += 32)
         maximum = fmaxf(maximum, row[i]);
       maximum = warpReduceMax(maximum);
       float sum = 0.0f;
-      for (int i = lane; i < count; i += 32) {
+      for (int i = skipped + lane; i < count; i += 32) {
         const float e = expf(row[i] - maximum);
         row[i] = e;
         sum += e;
@@ -176,7 +203,8 @@ struct PagedAttentionDecodePartition {
 #pragma unroll
     for (int j = 0; j < kOutputsPerThread; ++j)
       acc[j] = 0.0f;
-    for (int tileStart = begin; tileStart < end; tileStart += kKeysPerTile) {
+    for (int tileStart = firstTile; tileStart < end;
+         tileStart += kKeysPerTile) {
       __syncthreads(); // scores are final; the previous tile is not read
       attention::loadPagedTileAsync<KvHeads, HeadDim, BlockSize, kKeysPerTile,
                                     kRowPitch, kThreads>(
@@ -222,14 +250,17 @@ struct PagedAttentionDecodeReduce {
     if (length == 0)
       return;
     const int partitions = ceilDiv(length, PartitionSize);
+    // Partitions wholly before the window wrote nothing.
+    const int firstPartition =
+        attention::decodeWindowStart(p, length) / PartitionSize;
     const long long base =
         (static_cast<long long>(slot) * Heads + head) * p.maxPartitions;
 
     float maximum = attention::negativeInfinity();
-    for (int i = 0; i < partitions; ++i)
+    for (int i = firstPartition; i < partitions; ++i)
       maximum = fmaxf(maximum, p.partialMax[base + i]);
     float denominator = 0.0f;
-    for (int i = 0; i < partitions; ++i)
+    for (int i = firstPartition; i < partitions; ++i)
       denominator +=
           expf(p.partialMax[base + i] - maximum) * p.partialSum[base + i];
     const float inverse = 1.0f / denominator;
@@ -238,7 +269,7 @@ struct PagedAttentionDecodeReduce {
         p.out + static_cast<long long>(slot) * p.outRowStride + head * HeadDim;
     for (int d = threadIdx.x; d < HeadDim; d += kThreads) {
       float numerator = 0.0f;
-      for (int i = 0; i < partitions; ++i)
+      for (int i = firstPartition; i < partitions; ++i)
         numerator += expf(p.partialMax[base + i] - maximum) *
                      p.partialOut[(base + i) * HeadDim + d];
       outRow[d] = floatToBf16(numerator * inverse);

@@ -7,7 +7,10 @@
 // earlier chunks included, are in the cache (this chunk's k/v were written by
 // the QKV projection's epilogue before this kernel runs), reached through
 // block-table row seqSlots[i]. Query token j of the chunk attends causally to
-// positions 0 ..= startPositions[i] + j.
+// positions 0 ..= startPositions[i] + j; with a sliding window W (Mistral) only
+// to the last W of them, (startPositions[i] + j - W, startPositions[i] + j].
+// Key tiles wholly before the window of every row of a CTA are not loaded
+// (their blocks may have been released).
 //
 // Work split. A CTA owns one (sequence, kv head, tile of 64 query rows). The
 // rows of a tile are (token, query head of the kv head's group) pairs,
@@ -52,6 +55,9 @@ struct PrefillAttentionParams {
   /// bf16 [rows, outRowStride]: head h at columns [h * HeadDim, ...).
   bf16 *out;
   int outRowStride;
+  /// Sliding window: a query at position p sees keys (p - window, p]; 0
+  /// means full causal attention.
+  int window = 0;
 };
 
 /// Causal paged prefill attention.
@@ -95,6 +101,10 @@ struct PagedAttentionPrefill {
     // Keys the CTA needs: up to its last row's position.
     const int ctaLastRow = min(ctaRow + kRowsPerCta, chunkRows) - 1;
     const int kvLength = start + ctaLastRow / kGroup + 1;
+    // ... and from the first key its first row's window sees, by whole tiles.
+    const int kvBegin =
+        p.window > 0 ? max(0, start + ctaRow / kGroup - p.window + 1) : 0;
+    const int firstTile = kvBegin / kKeysPerTile * kKeysPerTile;
 
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const int g = lane / 4, t = lane % 4;
@@ -119,6 +129,9 @@ struct PagedAttentionPrefill {
         warpFirstRow < chunkRows
             ? start + min(warpFirstRow + 15, chunkRows - 1) / kGroup
             : -1;
+    // The first key any of the warp's rows sees (its first row's window).
+    const int warpFirstKey =
+        p.window > 0 ? start + warpFirstRow / kGroup - p.window + 1 : 0;
 
     // Q fragments for the whole head dimension stay in registers.
     unsigned qFragment[kDimSteps][4];
@@ -153,7 +166,8 @@ struct PagedAttentionPrefill {
     float rowSum[2] = {0.0f, 0.0f};
     const float scaleLog2 = p.scale * 1.4426950408889634f;
 
-    for (int tileStart = 0; tileStart < kvLength; tileStart += kKeysPerTile) {
+    for (int tileStart = firstTile; tileStart < kvLength;
+         tileStart += kKeysPerTile) {
       __syncthreads(); // the previous tile is no longer read
       attention::loadPagedTileAsync<KvHeads, HeadDim, BlockSize, kKeysPerTile,
                                     kRowPitch, kThreads>(
@@ -163,8 +177,10 @@ struct PagedAttentionPrefill {
           values, p.vCache, table, kvHead, tileStart, kvLength);
       attention::copyAsyncWaitAll();
       __syncthreads();
-      if (tileStart > warpLastPosition)
-        continue; // every key of the tile is in this warp's future
+      if (tileStart > warpLastPosition ||
+          tileStart + kKeysPerTile <= warpFirstKey)
+        continue; // every key of the tile is in this warp's future or
+                  // before the window of all of its rows
 
       // S = Q K^T for the warp's 16 rows x 64 keys.
       float s[kKeyTiles][4];
@@ -193,8 +209,11 @@ struct PagedAttentionPrefill {
         for (int i = 0; i < 4; ++i) {
           const int half = i / 2;
           const int key = tileStart + nt * 8 + 2 * t + (i % 2);
-          s[nt][i] = key <= rowPosition[half] ? s[nt][i] * scaleLog2
-                                              : attention::negativeInfinity();
+          const bool visible =
+              key <= rowPosition[half] &&
+              (p.window <= 0 || key > rowPosition[half] - p.window);
+          s[nt][i] =
+              visible ? s[nt][i] * scaleLog2 : attention::negativeInfinity();
           tileMax[half] = fmaxf(tileMax[half], s[nt][i]);
         }
       float correction[2];
@@ -204,9 +223,14 @@ struct PagedAttentionPrefill {
                               __shfl_xor_sync(0xffffffffu, tileMax[half], 1));
         tileMax[half] = fmaxf(tileMax[half],
                               __shfl_xor_sync(0xffffffffu, tileMax[half], 2));
-        // Finite from the first tile on: key 0 is visible to every row.
+        // Without a window, finite from the first tile on (key 0 is visible
+        // to every row). With one, a row may see nothing of a tile that
+        // others of the CTA need: its maximum stays -inf, and subtracting 0
+        // instead keeps exp2 at 0 rather than NaN.
         const float newMax = fmaxf(rowMax[half], tileMax[half]);
-        correction[half] = exp2f(rowMax[half] - newMax);
+        const float shift =
+            newMax == attention::negativeInfinity() ? 0.0f : newMax;
+        correction[half] = exp2f(rowMax[half] - shift);
         rowMax[half] = newMax;
         rowSum[half] *= correction[half];
       }
@@ -215,7 +239,10 @@ struct PagedAttentionPrefill {
 #pragma unroll
         for (int i = 0; i < 4; ++i) {
           const int half = i / 2;
-          s[nt][i] = exp2f(s[nt][i] - rowMax[half]);
+          const float shift = rowMax[half] == attention::negativeInfinity()
+                                  ? 0.0f
+                                  : rowMax[half];
+          s[nt][i] = exp2f(s[nt][i] - shift);
           rowSum[half] += s[nt][i];
         }
 #pragma unroll

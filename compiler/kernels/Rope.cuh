@@ -76,13 +76,27 @@ struct RopeKvParams {
   /// each (the pool pointer advanced by the layer; see PagedKvLayout).
   bf16 *kCache;
   bf16 *vCache;
+  /// bf16 [(Heads + 2 * KvHeads) * head_dim]: the merged q/k/v bias (Qwen2),
+  /// added to the projection before anything else; null: no bias.
+  const bf16 *bias = nullptr;
+  /// bf16 [head_dim] each: per-head RMSNorm scales of q and of k (Qwen3),
+  /// applied after the bias and before RoPE with epsilon normEps. Both null
+  /// (no norm) or both set; only read by writers instantiated with
+  /// HeadNorm = true.
+  const bf16 *qNorm = nullptr;
+  const bf16 *kNorm = nullptr;
+  float normEps = 0.0f;
 };
 
 /// Where one row of the merged projection [q heads | k heads | v heads] goes.
 ///   row layout: (Heads + 2 * KvHeads) heads of HeadDim columns
 /// q heads are rotated into params.q; k heads are rotated and v heads copied
-/// into the paged caches at the token's position.
-template <int Heads, int KvHeads, int HeadDim, int BlockSize, RopeLayout Layout>
+/// into the paged caches at the token's position. Before that, the bias (when
+/// params.bias is set) is added to every column, and (HeadNorm) every q and k
+/// head is RMS-normalized and scaled by params.qNorm / params.kNorm:
+/// writeHead does the whole head, writePair one pair of an unnormalized head.
+template <int Heads, int KvHeads, int HeadDim, int BlockSize, RopeLayout Layout,
+          bool HeadNorm = false>
 struct RopeKvWriter {
   static_assert(Heads % KvHeads == 0, "query heads must group evenly");
   using Pairs = RopePairs<HeadDim, Layout>;
@@ -106,10 +120,56 @@ struct RopeKvWriter {
     return Cache::offset(block, kvHead, position % BlockSize);
   }
 
+  /// Element e of head `head` of one projection row plus its bias.
+  __device__ __forceinline__ static float biased(const RopeKvParams &p,
+                                                 int head, int e, float x) {
+    return p.bias ? x + bf16ToFloat(p.bias[head * HeadDim + e]) : x;
+  }
+
   /// Handles pair i of head `head` (0 .. kHeadsTotal) of token t, whose two
-  /// fp32 values (elements Pairs::first(i) and Pairs::second(i)) are a and b.
+  /// fp32 projection values (elements Pairs::first(i) and Pairs::second(i),
+  /// bias not yet added) are a and b. Not for q/k heads when HeadNorm.
   __device__ static void writePair(const RopeKvParams &p, int t, int head,
                                    int i, float a, float b) {
+    const int e0 = Pairs::first(i), e1 = Pairs::second(i);
+    store(p, t, head, i, biased(p, head, e0, a), biased(p, head, e1, b));
+  }
+
+  /// Handles all of head `head` of token t with one warp (all 32 lanes call
+  /// it): `row` points at the head's HeadDim fp32 projection values (bias not
+  /// yet added), `stride` apart. With HeadNorm, q and k heads are normalized
+  /// over the whole head before RoPE.
+  __device__ static void writeHead(const RopeKvParams &p, int t, int head,
+                                   const float *row, int stride) {
+    const int lane = threadIdx.x % 32;
+    float scale = 1.0f;
+    const bf16 *weight = nullptr;
+    if (HeadNorm && head < Heads + KvHeads) {
+      float sumSquares = 0.0f;
+      for (int e = lane; e < HeadDim; e += 32) {
+        const float x = biased(p, head, e, row[e * stride]);
+        sumSquares += x * x;
+      }
+      sumSquares = warpReduceSum(sumSquares);
+      scale = rsqrtf(sumSquares / HeadDim + p.normEps);
+      weight = head < Heads ? p.qNorm : p.kNorm;
+    }
+    for (int i = lane; i < Pairs::kPairs; i += 32) {
+      const int e0 = Pairs::first(i), e1 = Pairs::second(i);
+      float a = biased(p, head, e0, row[e0 * stride]);
+      float b = biased(p, head, e1, row[e1 * stride]);
+      if (weight) {
+        a = a * scale * bf16ToFloat(weight[e0]);
+        b = b * scale * bf16ToFloat(weight[e1]);
+      }
+      store(p, t, head, i, a, b);
+    }
+  }
+
+private:
+  /// Rotates (q and k heads) and stores pair i of head `head` of token t.
+  __device__ static void store(const RopeKvParams &p, int t, int head, int i,
+                               float a, float b) {
     const int e0 = Pairs::first(i), e1 = Pairs::second(i);
     if (head < Heads + KvHeads) {
       float c, s;
@@ -135,15 +195,22 @@ struct RopeKvWriter {
 };
 
 /// Standalone RoPE + KV-cache write, for an unfused QKV projection.
-///   qkv bf16 [T, (Heads + 2 * KvHeads) * HeadDim] (the projection output)
+///   qkv bf16 [T, (Heads + 2 * KvHeads) * HeadDim] (the projection output,
+///   without its bias: params.bias is added here)
 ///   params: see RopeKvParams
-/// Launch: grid (T), block (Threads), no dynamic shared memory.
+/// Launch: grid (T), block (Threads), no dynamic shared memory. With HeadNorm
+/// (q/k RMSNorm) Threads is a multiple of 32 (a warp per head) and the row is
+/// staged as fp32 in static shared memory (kColumns floats: 24 KiB for
+/// Qwen3-8B).
 template <int Heads, int KvHeads, int HeadDim, int BlockSize, RopeLayout Layout,
-          int Threads>
+          int Threads, bool HeadNorm = false>
 struct RopeKvWriteKernel {
-  using Writer = RopeKvWriter<Heads, KvHeads, HeadDim, BlockSize, Layout>;
+  using Writer =
+      RopeKvWriter<Heads, KvHeads, HeadDim, BlockSize, Layout, HeadNorm>;
   using Pairs = typename Writer::Pairs;
   static constexpr int kThreads = Threads;
+  static_assert(!HeadNorm || Threads % 32 == 0,
+                "the head norm gives each head to one warp");
 
   __device__ static void run(const bf16 *qkv, const RopeKvParams &params,
                              int numTokens) {
@@ -151,6 +218,16 @@ struct RopeKvWriteKernel {
     if (t >= numTokens)
       return;
     const bf16 *row = qkv + static_cast<long long>(t) * Writer::kColumns;
+    if (HeadNorm) {
+      __shared__ float staged[HeadNorm ? Writer::kColumns : 1];
+      for (int c = threadIdx.x; c < Writer::kColumns; c += Threads)
+        staged[c] = bf16ToFloat(row[c]);
+      __syncthreads();
+      for (int head = threadIdx.x / 32; head < Writer::kHeadsTotal;
+           head += Threads / 32)
+        Writer::writeHead(params, t, head, staged + head * HeadDim, 1);
+      return;
+    }
     for (int u = threadIdx.x; u < Writer::kPairsPerRow; u += Threads) {
       const int head = u / Pairs::kPairs, i = u % Pairs::kPairs;
       const bf16 *h = row + head * HeadDim;

@@ -70,6 +70,15 @@ StatusOr<CpuModel> CpuModel::create(const ModelConfig &config,
     LLMC_RETURN_IF_ERROR(load(wn::wq(i), {q, dim}, l.wq));
     LLMC_RETURN_IF_ERROR(load(wn::wk(i), {kv, dim}, l.wk));
     LLMC_RETURN_IF_ERROR(load(wn::wv(i), {kv, dim}, l.wv));
+    if (config.qkvBias) {
+      LLMC_RETURN_IF_ERROR(load(wn::bq(i), {q}, l.bq));
+      LLMC_RETURN_IF_ERROR(load(wn::bk(i), {kv}, l.bk));
+      LLMC_RETURN_IF_ERROR(load(wn::bv(i), {kv}, l.bv));
+    }
+    if (config.qkNorm) {
+      LLMC_RETURN_IF_ERROR(load(wn::qNorm(i), {config.headDim}, l.qNorm));
+      LLMC_RETURN_IF_ERROR(load(wn::kNorm(i), {config.headDim}, l.kNorm));
+    }
     LLMC_RETURN_IF_ERROR(load(wn::wo(i), {dim, q}, l.wo));
     LLMC_RETURN_IF_ERROR(load(wn::ffnNorm(i), {dim}, l.ffnNorm));
     LLMC_RETURN_IF_ERROR(load(wn::wGate(i), {ffn, dim}, l.wGate));
@@ -181,6 +190,15 @@ CpuModel::forward(const std::vector<int32_t> &tokens,
     ref::linear(h.data(), l.wq.data(), T, dim, qDim, q.data(), pool);
     ref::linear(h.data(), l.wk.data(), T, dim, kvDim, k.data(), pool);
     ref::linear(h.data(), l.wv.data(), T, dim, kvDim, v.data(), pool);
+    if (!l.bq.empty()) {
+      ref::addBias(q.data(), l.bq.data(), T, qDim);
+      ref::addBias(k.data(), l.bk.data(), T, kvDim);
+      ref::addBias(v.data(), l.bv.data(), T, kvDim);
+    }
+    if (!l.qNorm.empty()) {
+      ref::headRmsNorm(q.data(), l.qNorm.data(), T, H, hd, eps);
+      ref::headRmsNorm(k.data(), l.kNorm.data(), T, kvH, hd, eps);
+    }
     ref::rope(q.data(), positions.data(), T, H, hd, inverseFrequencies_,
               config_.ropeStyle);
     ref::rope(k.data(), positions.data(), T, kvH, hd, inverseFrequencies_,
@@ -191,7 +209,7 @@ CpuModel::forward(const std::vector<int32_t> &tokens,
       cache.write(li, positions[size_t(t)], k.data() + t * kvDim,
                   v.data() + t * kvDim);
     ref::attention(q.data(), cache, li, positions.data(), T, H, scale,
-                   attn.data(), pool);
+                   attn.data(), pool, config_.slidingWindow);
     ref::linear(attn.data(), l.wo.data(), T, qDim, dim, proj.data(), pool);
     ref::add(x.data(), proj.data(), T * dim, x.data());
 

@@ -64,15 +64,17 @@ public:
 private:
   /// fp32 weights of one decoder layer (shapes as in nn.Linear: [out, in]).
   struct Layer {
-    std::vector<float> attnNorm; // [dim]
-    std::vector<float> wq;       // [numHeads * headDim, dim]
-    std::vector<float> wk;       // [numKvHeads * headDim, dim]
-    std::vector<float> wv;       // [numKvHeads * headDim, dim]
-    std::vector<float> wo;       // [dim, numHeads * headDim]
-    std::vector<float> ffnNorm;  // [dim]
-    std::vector<float> wGate;    // [ffnDim, dim]
-    std::vector<float> wUp;      // [ffnDim, dim]
-    std::vector<float> wDown;    // [dim, ffnDim]
+    std::vector<float> attnNorm;     // [dim]
+    std::vector<float> wq;           // [numHeads * headDim, dim]
+    std::vector<float> wk;           // [numKvHeads * headDim, dim]
+    std::vector<float> wv;           // [numKvHeads * headDim, dim]
+    std::vector<float> bq, bk, bv;   // [qDim], [kvDim], [kvDim]; empty: no bias
+    std::vector<float> qNorm, kNorm; // [headDim]; empty: no q/k norm
+    std::vector<float> wo;           // [dim, numHeads * headDim]
+    std::vector<float> ffnNorm;      // [dim]
+    std::vector<float> wGate;        // [ffnDim, dim]
+    std::vector<float> wUp;          // [ffnDim, dim]
+    std::vector<float> wDown;        // [dim, ffnDim]
   };
 
   CpuModel() = default;

@@ -35,6 +35,9 @@ Status ModelConfig::validate(const std::string &source) const {
   // RoPE rotates pairs of elements within a head.
   if (headDim % 2 != 0)
     return fail("head_dim must be even for RoPE, got " + str(headDim));
+  if (slidingWindow < 0)
+    return fail("sliding_window must be positive (or 0 for none), got " +
+                str(slidingWindow));
   if (!(normEps > 0.0))
     return fail("norm eps must be positive, got " + std::to_string(normEps));
   if (!(ropeTheta > 0.0))
@@ -77,7 +80,9 @@ int64_t ModelConfig::parameterCount() const {
                      + 2 * kvDim() * dim // k_proj, v_proj [kvDim, dim]
                      + dim * qDim()      // o_proj  [dim, qDim]
                      + 3 * ffnDim * dim  // gate, up [ffn, dim]; down [dim, ffn]
-                     + 2 * dim;          // the two RMSNorm weights
+                     + 2 * dim           // the two RMSNorm weights
+                     + (qkvBias ? qDim() + 2 * kvDim() : 0) // q/k/v biases
+                     + (qkNorm ? 2 * headDim : 0);          // q/k head norms
   int64_t embeddings = vocabSize * dim * (tieWordEmbeddings ? 1 : 2);
   return embeddings + numLayers * perLayer + dim; // + final norm
 }

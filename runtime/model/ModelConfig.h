@@ -1,9 +1,10 @@
-// ModelConfig: the hyper-parameters of a LLaMA-family decoder, independent of the
-// format it was read from (HF config.json, a llama2.c header, an llm-dialect module).
+// ModelConfig: the hyper-parameters of a LLaMA-family decoder, independent of
+// the format it was read from (HF config.json, a llama2.c header, an
+// llm-dialect module).
 //
 // Every importer fills one of these, validate() checks it once, and everything
-// downstream (the llm-dialect builder, the CPU reference, later the compiler and the
-// runtime) trusts it.
+// downstream (the llm-dialect builder, the CPU reference, later the compiler
+// and the runtime) trusts it.
 #pragma once
 
 #include "runtime/Status.h"
@@ -49,19 +50,28 @@ struct ModelConfig {
   RopeStyle ropeStyle = RopeStyle::HalfSplit;
   RopeScaling ropeScaling;
   bool tieWordEmbeddings = false; ///< logits reuse the embedding table
+  /// q, k and v projections add a bias (Qwen2): weights bq, bk, bv.
+  bool qkvBias = false;
+  /// Every head of q and k is RMS-normalized (eps normEps, a learned
+  /// [headDim] scale) before RoPE (Qwen3): weights qNorm, kNorm.
+  bool qkNorm = false;
+  /// Sliding-window attention (Mistral): a query at position p attends to the
+  /// keys at positions (p - slidingWindow, p]. 0 means full causal attention.
+  int64_t slidingWindow = 0;
   int64_t bosTokenId = 1;
   int64_t eosTokenId = 2;
   /// Every id that ends a sequence (HF eos_token_id may be a list, e.g. Llama 3
   /// Instruct); eosTokenId is its first element. Empty means {eosTokenId}.
   std::vector<int64_t> eosTokenIds;
 
-  /// Checks that the dimensions are positive and consistent (heads divide evenly,
-  /// head_dim even, GQA groups whole), that eps, theta and RoPE scaling are
-  /// usable and that the special token ids lie inside the vocabulary. The
+  /// Checks that the dimensions are positive and consistent (heads divide
+  /// evenly, head_dim even, GQA groups whole), that eps, theta and RoPE scaling
+  /// are usable and that the special token ids lie inside the vocabulary. The
   /// message names `source` (a file).
   Status validate(const std::string &source) const;
 
-  /// Dims of the fused QKV projection output: (numHeads + 2*numKvHeads) * headDim.
+  /// Dims of the fused QKV projection output: (numHeads + 2*numKvHeads) *
+  /// headDim.
   int64_t qDim() const { return numHeads * headDim; }
   int64_t kvDim() const { return numKvHeads * headDim; }
 

@@ -1,4 +1,5 @@
-// Canonical weight names: the Hugging Face LlamaForCausalLM names, used by every
+// Canonical weight names: the Hugging Face LlamaForCausalLM names (plus the
+// q/k/v biases of Qwen2 and the q/k norms of Qwen3), used by every
 // importer, the llm-dialect builder and the CPU reference alike.
 #pragma once
 
@@ -15,10 +16,23 @@ inline std::string lmHead() { return "lm_head.weight"; }
 inline std::string layer(int64_t i, const char *suffix) {
   return "model.layers." + std::to_string(i) + "." + suffix;
 }
-inline std::string attnNorm(int64_t i) { return layer(i, "input_layernorm.weight"); }
+inline std::string attnNorm(int64_t i) {
+  return layer(i, "input_layernorm.weight");
+}
 inline std::string wq(int64_t i) { return layer(i, "self_attn.q_proj.weight"); }
 inline std::string wk(int64_t i) { return layer(i, "self_attn.k_proj.weight"); }
 inline std::string wv(int64_t i) { return layer(i, "self_attn.v_proj.weight"); }
+/// Biases of q/k/v (ModelConfig::qkvBias), [out].
+inline std::string bq(int64_t i) { return layer(i, "self_attn.q_proj.bias"); }
+inline std::string bk(int64_t i) { return layer(i, "self_attn.k_proj.bias"); }
+inline std::string bv(int64_t i) { return layer(i, "self_attn.v_proj.bias"); }
+/// Per-head RMSNorm scales of q and k (ModelConfig::qkNorm), [head_dim].
+inline std::string qNorm(int64_t i) {
+  return layer(i, "self_attn.q_norm.weight");
+}
+inline std::string kNorm(int64_t i) {
+  return layer(i, "self_attn.k_norm.weight");
+}
 inline std::string wo(int64_t i) { return layer(i, "self_attn.o_proj.weight"); }
 inline std::string ffnNorm(int64_t i) {
   return layer(i, "post_attention_layernorm.weight");

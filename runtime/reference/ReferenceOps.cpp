@@ -69,6 +69,18 @@ void linear(const float *x, const float *w, int64_t numTokens, int64_t inDim,
     rows(0, outDim);
 }
 
+void addBias(float *x, const float *bias, int64_t numTokens, int64_t dim) {
+  for (int64_t t = 0; t < numTokens; ++t)
+    for (int64_t i = 0; i < dim; ++i)
+      x[t * dim + i] += bias[i];
+}
+
+void headRmsNorm(float *x, const float *weight, int64_t numTokens,
+                 int64_t numHeads, int64_t headDim, float eps) {
+  // A head is a row of headDim; rmsNorm reads each row before writing it.
+  rmsNorm(x, weight, numTokens * numHeads, headDim, eps, x);
+}
+
 std::vector<float> ropeInverseFrequencies(int64_t headDim, double theta,
                                           const RopeScaling &scaling) {
   assert(headDim > 0 && headDim % 2 == 0 && "RoPE needs an even head_dim");
@@ -131,7 +143,7 @@ void rope(float *x, const int32_t *positions, int64_t numTokens,
 
 void attention(const float *q, const KvCache &cache, int64_t layer,
                const int32_t *positions, int64_t numTokens, int64_t numHeads,
-               float scale, float *out, ThreadPool *pool) {
+               float scale, float *out, ThreadPool *pool, int64_t window) {
   const int64_t headDim = cache.headDim();
   const int64_t numKvHeads = cache.numKvHeads();
   assert(numHeads % numKvHeads == 0 && "query heads must group evenly");
@@ -150,13 +162,19 @@ void attention(const float *q, const KvCache &cache, int64_t layer,
       const int64_t h = i / numTokens, t = i % numTokens;
       const int64_t kvOffset = (h / group) * headDim;
       const float *qHead = q + t * qStride + h * headDim;
-      const int64_t length = int64_t(positions[t]) + 1;
-      assert(length <= cache.maxSeqLen());
+      const int64_t end = int64_t(positions[t]) + 1;
+      assert(end <= cache.maxSeqLen());
+      // The first position the query sees: (position - window, position].
+      const int64_t first = window > 0 ? std::max<int64_t>(0, end - window) : 0;
+      const int64_t length = end - first;
+      const float *windowKeys = keys + first * kvStride;
+      const float *windowValues = values + first * kvStride;
 
       weights.resize(size_t(length));
       float maxScore = -std::numeric_limits<float>::infinity();
       for (int64_t p = 0; p < length; ++p) {
-        float s = dot(qHead, keys + p * kvStride + kvOffset, headDim) * scale;
+        float s =
+            dot(qHead, windowKeys + p * kvStride + kvOffset, headDim) * scale;
         weights[size_t(p)] = s;
         maxScore = std::max(maxScore, s);
       }
@@ -173,7 +191,7 @@ void attention(const float *q, const KvCache &cache, int64_t layer,
       std::fill(o, o + headDim, 0.0f);
       for (int64_t p = 0; p < length; ++p) {
         const float wgt = weights[size_t(p)] * invSum;
-        const float *v = values + p * kvStride + kvOffset;
+        const float *v = windowValues + p * kvStride + kvOffset;
         for (int64_t d = 0; d < headDim; ++d)
           o[d] += wgt * v[d];
       }

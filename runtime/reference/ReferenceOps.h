@@ -35,6 +35,15 @@ void rmsNorm(const float *x, const float *weight, int64_t numTokens,
 void linear(const float *x, const float *w, int64_t numTokens, int64_t inDim,
             int64_t outDim, float *out, ThreadPool *pool);
 
+/// x[t, :] += bias for every token row of x[T, dim].
+void addBias(float *x, const float *bias, int64_t numTokens, int64_t dim);
+
+/// Per-head RMSNorm in place (Qwen3's q_norm / k_norm): every head of
+/// x[T, numHeads * headDim] is normalized as rmsNorm does a row, scaled by the
+/// [headDim] weight.
+void headRmsNorm(float *x, const float *weight, int64_t numTokens,
+                 int64_t numHeads, int64_t headDim, float eps);
+
 /// RoPE inverse frequencies for one head: headDim/2 values theta^(-2i/headDim),
 /// adjusted by `scaling` (Llama 3 scaling smoothly divides low frequencies).
 std::vector<float> ropeInverseFrequencies(int64_t headDim, double theta,
@@ -47,13 +56,15 @@ void rope(float *x, const int32_t *positions, int64_t numTokens,
 
 /// Causal grouped-query attention of q[T, numHeads * headDim] over the cache
 /// of `layer`: token t (at positions[t]) attends to the cached positions
-/// 0 ..= positions[t], which must already hold k/v. Query head h reads kv head
-/// h / (numHeads / numKvHeads); scores are scaled by `scale` and normalized by
-/// a max-subtracted softmax. out is [T, numHeads * headDim]; `pool` may be
-/// null.
+/// 0 ..= positions[t], which must already hold k/v; with a sliding `window`
+/// > 0 only to the last `window` of them, (positions[t] - window,
+/// positions[t]] (Hugging Face's sliding-window mask). Query head h reads kv
+/// head h / (numHeads / numKvHeads); scores are scaled by `scale` and
+/// normalized by a max-subtracted softmax. out is [T, numHeads * headDim];
+/// `pool` may be null.
 void attention(const float *q, const KvCache &cache, int64_t layer,
                const int32_t *positions, int64_t numTokens, int64_t numHeads,
-               float scale, float *out, ThreadPool *pool);
+               float scale, float *out, ThreadPool *pool, int64_t window = 0);
 
 /// out[i] = silu(gate[i]) * up[i]
 void swiglu(const float *gate, const float *up, int64_t n, float *out);

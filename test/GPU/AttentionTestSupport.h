@@ -71,6 +71,7 @@ struct PrefillAttentionParamsArg {
   float scale = 0;
   CUdeviceptr out = 0;
   int32_t outRowStride = 0;
+  int32_t window = 0; ///< 0: full causal attention
 };
 static_assert(sizeof(PrefillAttentionParamsArg) == 96,
               "must match PrefillAttentionParams' layout on the device");
@@ -87,6 +88,7 @@ struct DecodeAttentionParamsArg {
   int32_t maxPartitions = 0;
   CUdeviceptr out = 0;
   int32_t outRowStride = 0;
+  int32_t window = 0; ///< 0: full causal attention
 };
 static_assert(sizeof(DecodeAttentionParamsArg) == 120,
               "must match DecodeAttentionParams' layout on the device");

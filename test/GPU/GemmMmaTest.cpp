@@ -80,6 +80,13 @@ ProjectionCase ropeKv(std::string label, int heads, int kvHeads, int headDim,
   return c;
 }
 
+/// `c` with the model-family steps of its RopeKv epilogue switched on.
+ProjectionCase withFamily(ProjectionCase c, bool qkvBias, bool headNorm) {
+  c.qkvBias = qkvBias;
+  c.headNorm = headNorm;
+  return c;
+}
+
 using E = EpilogueKind;
 const RopeStyle kHalf = RopeStyle::HalfSplit, kInter = RopeStyle::Interleaved;
 const MmaTiling kLarge = {128, 128, 32, 2, 4, 2};
@@ -129,6 +136,25 @@ std::vector<GemmCase> gemmCases() {
       // Awkward: M = 1, N off the tile, K off BK (a partial last K tile).
       {plain("odd_n1000_k520_t1", 1000, 520, 1, E::StoreBf16), kSmall},
       {plain("odd_n1000_k520_t17", 1000, 520, 17, E::StoreF32), kLarge},
+      // Model families: Qwen2.5-7B (28/4 x 128, q/k/v bias), Qwen3-8B
+      // (32/8 x 128, q/k head norm) in prefill and decode tiles, and both at
+      // an odd shape (5/1 x 64, K off BK, Llama 3 frequencies).
+      {withFamily(ropeKv("qwen25_qkv_bias_2seqs", 28, 4, 128, 3584, kHalf,
+                         false, {{0, 70}, {33, 20}}),
+                  true, false),
+       kLarge},
+      {withFamily(ropeKv("qwen3_qkv_headnorm_2seqs", 32, 8, 128, 4096, kHalf,
+                         false, {{0, 65}, {9, 30}}),
+                  false, true),
+       kLarge},
+      {withFamily(ropeKv("qwen3_qkv_headnorm_decode", 32, 8, 128, 4096, kHalf,
+                         false, {{20, 1}, {300, 1}, {5, 1}}),
+                  false, true),
+       kDecodeHeads},
+      {withFamily(ropeKv("odd_qkv_bias_headnorm_hd64", 5, 1, 64, 200, kHalf,
+                         true, {{3, 37}}),
+                  true, true),
+       kSmall},
   };
 }
 

@@ -62,6 +62,13 @@ ProjectionCase ropeKv(std::string label, int heads, int kvHeads, int headDim,
   return c;
 }
 
+/// `c` with the model-family steps of its RopeKv epilogue switched on.
+ProjectionCase withFamily(ProjectionCase c, bool qkvBias, bool headNorm) {
+  c.qkvBias = qkvBias;
+  c.headNorm = headNorm;
+  return c;
+}
+
 using E = EpilogueKind;
 const RopeStyle kHalf = RopeStyle::HalfSplit, kInter = RopeStyle::Interleaved;
 
@@ -106,6 +113,20 @@ std::vector<GemvCase> gemvCases() {
       // Awkward: N off the tile, K off the warp step, T > MaxT (two passes).
       {plain("odd_n1000_k520_t5_maxt2", 1000, 520, 5, E::StoreBf16),
        {2, 4, 2, 16}},
+      // Model families (decode): Qwen2.5-7B q/k/v bias, Qwen3-8B q/k head
+      // norm (a tile of one 128-wide head), both at 5/1 x 64.
+      {withFamily(
+           ropeKv("qwen25_qkv_bias_t4", 28, 4, 128, 3584, 4, kHalf, false),
+           true, false),
+       {4, 8, 2, 128}},
+      {withFamily(
+           ropeKv("qwen3_qkv_headnorm_t3", 32, 8, 128, 4096, 3, kHalf, false),
+           false, true),
+       {4, 8, 2, 128}},
+      {withFamily(ropeKv("odd_qkv_bias_headnorm_hd64_t5", 5, 1, 64, 200, 5,
+                         kHalf, true),
+                  true, true),
+       {8, 4, 2, 64}},
   };
 }
 

@@ -1,8 +1,8 @@
-// The main instantiations of the dense kernels, the sampler and the slot update
-// compile through NVRTC for every target the compiler emits (sm_80, sm_90,
-// sm_90a) without register spills.
-// Needs NVRTC but no GPU, so it runs wherever the toolkit is installed; the
-// ptxas resource lines are printed for the record.
+// The main instantiations of the dense kernels (with the model families'
+// q/k head norm), the sampler and the slot update compile through NVRTC for
+// every target the compiler emits (sm_80, sm_90, sm_90a) without register
+// spills. Needs NVRTC but no GPU, so it runs wherever the toolkit is installed;
+// the ptxas resource lines are printed for the record.
 #include "test/GPU/KernelHarness.h"
 
 #include <cstdio>
@@ -39,6 +39,9 @@ using Small = MmaTileShape<64, 64, 32, 2, 2, 2>;
 using Heads48 = MmaTileShape<64, 96, 32, 2, 2, 3>;
 using QkvLlama3 = RopeKvWriteEpilogue<32, 8, 128, 16, RopeLayout::HalfSplit>;
 using QkvStories = RopeKvWriteEpilogue<6, 6, 48, 16, RopeLayout::HalfSplit>;
+// Qwen3-8B: q/k head norm in the epilogue (the bias is a run-time pointer).
+using QkvQwen3 =
+    RopeKvWriteEpilogue<32, 8, 128, 16, RopeLayout::HalfSplit, true>;
 
 using GemvT1 = Gemv<4096, 4096, 1, 4, 2, 16, StoreBf16Epilogue<4096>>;
 using GemvT16 = Gemv<4096, 4096, 16, 4, 2, 16, StoreBf16Epilogue<4096>>;
@@ -54,6 +57,8 @@ WRAP_PROJECTION(gemv_t1_residual_4096x14336, GemvDown,
 WRAP_PROJECTION(gemv_t1_logits_128256x4096, GemvLogits,
                 StoreF32Epilogue<128256>)
 WRAP_PROJECTION(gemv_t4_qkv_rope_kv_6144x4096, GemvQkv, QkvLlama3)
+using GemvQkvQwen3 = Gemv<6144, 4096, 4, 8, 2, 128, QkvQwen3>;
+WRAP_PROJECTION(gemv_t4_qkv_headnorm_6144x4096, GemvQkvQwen3, QkvQwen3)
 
 using GemmPlain = GemmMma<4096, 4096, Large, StoreBf16Epilogue<4096>>;
 using GemmSwiGlu = GemmMma<28672, 4096, Large, SwiGluEpilogue<28672>>;
@@ -65,6 +70,8 @@ WRAP_GEMM(gemm_128x128_swiglu_28672x4096, GemmSwiGlu, SwiGluEpilogue<28672>)
 WRAP_GEMM(gemm_128x128_qkv_rope_kv_6144x4096, GemmQkv, QkvLlama3)
 WRAP_GEMM(gemm_64x64_residual_4096x14336, GemmDown, ResidualAddEpilogue<4096>)
 WRAP_GEMM(gemm_64x96x3_qkv_rope_kv_864x288, GemmStoriesQkv, QkvStories)
+using GemmQkvQwen3 = GemmMma<6144, 4096, Large, QkvQwen3>;
+WRAP_GEMM(gemm_128x128_qkv_headnorm_6144x4096, GemmQkvQwen3, QkvQwen3)
 
 extern "C" __global__ void __launch_bounds__(256)
     embed_128256x4096(const int *ids, const bf16 *table, bf16 *out, int T) {
@@ -93,6 +100,11 @@ extern "C" __global__ void __launch_bounds__(128)
     rope_kv_write_llama3(const bf16 *qkv, RopeKvParams p, int T) {
   RopeKvWriteKernel<32, 8, 128, 16, RopeLayout::HalfSplit, 128>::run(qkv, p,
                                                                      T);
+}
+extern "C" __global__ void __launch_bounds__(128)
+    rope_kv_write_qwen3(const bf16 *qkv, RopeKvParams p, int T) {
+  RopeKvWriteKernel<32, 8, 128, 16, RopeLayout::HalfSplit, 128, true>::run(
+      qkv, p, T);
 }
 extern "C" __global__ void __launch_bounds__(128)
     rope_in_place_llama2(bf16 *x, const int *pos, const float *f, int T) {
@@ -125,7 +137,7 @@ TEST_P(KernelCompileTest, MainInstantiationsCompileWithoutSpills) {
     GTEST_SKIP() << compiled.status().message();
   ASSERT_TRUE(compiled.isOk()) << compiled.status().message();
   std::printf("%s", resourceReport(*compiled).c_str());
-  EXPECT_EQ(compiled->kernels.size(), 20u) << compiled->log;
+  EXPECT_EQ(compiled->kernels.size(), 23u) << compiled->log;
   for (const nvrtc::KernelResources &k : compiled->kernels) {
     EXPECT_EQ(k.spillStoreBytes, 0) << k.name << " spills on " << arch;
     EXPECT_EQ(k.spillLoadBytes, 0) << k.name << " spills on " << arch;

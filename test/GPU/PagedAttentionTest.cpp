@@ -3,7 +3,11 @@
 // (PagedAttentionDecode.cuh) on slots, for the head layouts of stories15M
 // (6/6 x 48), Llama-2-7B (32/32 x 128), Llama-3-8B (32/8 x 128) and a 64-wide
 // GQA layout, with block tables shuffled over the pool, context lengths that
-// are not multiples of the block size, and several partition counts.
+// are not multiples of the block size, and several partition counts; and with
+// a sliding window (Mistral: 32/8 x 128, plus odd windows on GQA shapes) whose
+// blocks wholly before every query's window are released (-1 in the block
+// table), so a kernel that reads them, or a partition outside the window that
+// is not skipped, fails.
 //
 // Tolerances. q, k, v are bf16 and the reference runs in fp32 on the same
 // rounded values, so the differences are:
@@ -90,7 +94,18 @@ struct PrefillCase {
   AttentionShape shape;
   int numSlots;
   std::vector<PrefillChunk> chunks;
+  /// Sliding window (0: full causal attention).
+  int window = 0;
 };
+
+/// Marks unmapped (-1) the blocks of block-table row `slot` that lie wholly
+/// before `firstVisible`: what a runtime may release under a sliding window.
+void releaseBlocksBefore(PagedHistory &history, int slot, int blockSize,
+                         int firstVisible) {
+  for (int b = 0; (b + 1) * blockSize <= firstVisible; ++b)
+    history.blockTables[std::size_t(slot) * history.maxBlocksPerSeq +
+                        std::size_t(b)] = -1;
+}
 
 class PagedAttentionPrefillTest : public ::testing::TestWithParam<PrefillCase> {
 };
@@ -109,6 +124,10 @@ TEST_P(PagedAttentionPrefillTest, MatchesReferenceOverShuffledBlocks) {
   for (const PrefillChunk &chunk : c.chunks)
     lengths[std::size_t(chunk.slot)] = chunk.start + chunk.length;
   PagedHistory history = makePagedHistory(shape, lengths, 17);
+  if (c.window > 0)
+    for (const PrefillChunk &chunk : c.chunks)
+      releaseBlocksBefore(history, chunk.slot, shape.blockSize,
+                          chunk.start - c.window + 1);
 
   std::vector<int32_t> slots, starts, queryStarts{0};
   int maxChunk = 0;
@@ -149,6 +168,7 @@ TEST_P(PagedAttentionPrefillTest, MatchesReferenceOverShuffledBlocks) {
   params.scale = scale;
   params.out = out.pointer();
   params.outRowStride = qColumns;
+  params.window = c.window;
   const unsigned gridX = unsigned(
       (maxChunk * shape.group() + kPrefillRowsPerCta - 1) / kPrefillRowsPerCta);
   const auto started = std::chrono::steady_clock::now();
@@ -169,7 +189,7 @@ TEST_P(PagedAttentionPrefillTest, MatchesReferenceOverShuffledBlocks) {
     const std::size_t at = std::size_t(queryStarts[i]) * qColumns;
     ref::attention(q.data() + at, history.caches[std::size_t(chunk.slot)],
                    kTestLayer, positions.data(), chunk.length, shape.heads,
-                   scale, expected.data() + at, nullptr);
+                   scale, expected.data() + at, nullptr, c.window);
   }
   EXPECT_TRUE(matchesReference(actual, expected, kPrefillRtol, kPrefillAtol,
                                "prefill " + c.name));
@@ -204,10 +224,24 @@ INSTANTIATE_TEST_SUITE_P(
         PrefillCase{
             "gqa_8x2x64_bs32", {8, 2, 64, 32}, 3, {{0, 0, 129}, {2, 63, 65}}},
         // Group 8 (one kv head) and blocks larger than a key tile.
-        PrefillCase{"mqa_8x1x64_bs128",
-                    {8, 1, 64, 128},
-                    2,
-                    {{1, 0, 33}, {0, 250, 20}}}),
+        PrefillCase{
+            "mqa_8x1x64_bs128", {8, 1, 64, 128}, 2, {{1, 0, 33}, {0, 250, 20}}},
+        // Mistral-7B heads with a window shorter than the chunks: rows whose
+        // window starts tiles after the CTA's first row, chunks starting
+        // past the window (released blocks), a chunk from position 0.
+        PrefillCase{"mistral_32x8x128_window100",
+                    {32, 8, 128, 16},
+                    4,
+                    {{0, 0, 150}, {1, 300, 70}, {3, 513, 1}},
+                    100},
+        // Odd window, group 4, blocks of 32; window smaller than a key tile.
+        PrefillCase{"gqa_8x2x64_bs32_window37",
+                    {8, 2, 64, 32},
+                    3,
+                    {{0, 0, 129}, {2, 200, 65}},
+                    37},
+        // A window of one: each query sees only its own key.
+        PrefillCase{"gqa_8x2x64_window1", {8, 2, 64, 16}, 2, {{1, 5, 40}}, 1}),
     [](const auto &info) { return info.param.name; });
 
 //===----------------------------------------------------------------------===//
@@ -224,6 +258,8 @@ struct DecodeCase {
   /// Grid x is ceil(maxContext / P), at least the longest context.
   int maxContext;
   std::vector<int> partitionSizes;
+  /// Sliding window (0: full causal attention).
+  int window = 0;
 };
 
 class PagedAttentionDecodeTest : public ::testing::TestWithParam<DecodeCase> {};
@@ -241,6 +277,11 @@ TEST_P(PagedAttentionDecodeTest, MatchesReferenceForEveryPartitionSize) {
   for (int s = 0; s < slots; ++s)
     lengths[std::size_t(s)] = c.positions[std::size_t(s)] + 1;
   PagedHistory history = makePagedHistory(shape, lengths, 29);
+  if (c.window > 0)
+    for (int s = 0; s < slots; ++s)
+      if (c.positions[std::size_t(s)] >= 0)
+        releaseBlocksBefore(history, s, shape.blockSize,
+                            c.positions[std::size_t(s)] - c.window + 1);
   const int qColumns = shape.heads * shape.headDim;
   std::vector<float> q;
   std::vector<uint16_t> qBits = makeQueryRows(shape, slots, 11, q);
@@ -249,10 +290,10 @@ TEST_P(PagedAttentionDecodeTest, MatchesReferenceForEveryPartitionSize) {
   std::vector<float> expected(std::size_t(slots) * qColumns);
   for (int s = 0; s < slots; ++s)
     if (c.positions[std::size_t(s)] >= 0 && c.finished[std::size_t(s)] == 0)
-      ref::attention(q.data() + std::size_t(s) * qColumns,
-                     history.caches[std::size_t(s)], kTestLayer,
-                     &c.positions[std::size_t(s)], 1, shape.heads, scale,
-                     expected.data() + std::size_t(s) * qColumns, nullptr);
+      ref::attention(
+          q.data() + std::size_t(s) * qColumns, history.caches[std::size_t(s)],
+          kTestLayer, &c.positions[std::size_t(s)], 1, shape.heads, scale,
+          expected.data() + std::size_t(s) * qColumns, nullptr, c.window);
 
   LLMC_GPU_ASSIGN(auto qDevice, gpu.upload(qBits));
   LLMC_GPU_ASSIGN(auto kPool, gpu.upload(history.kPool));
@@ -297,6 +338,7 @@ TEST_P(PagedAttentionDecodeTest, MatchesReferenceForEveryPartitionSize) {
     params.maxPartitions = maxPartitions;
     params.out = out.pointer();
     params.outRowStride = qColumns;
+    params.window = c.window;
     const std::string P = std::to_string(partitionSize);
     LLMC_GPU_CHECK(module.launch(
         "decode_part_" + P,
@@ -359,7 +401,33 @@ INSTANTIATE_TEST_SUITE_P(Shapes, PagedAttentionDecodeTest,
                                         {31, 32, 33, 2047, 1},
                                         {0, 0, 0, 0, 0},
                                         2048,
-                                        {64, 512}}),
+                                        {64, 512}},
+                             // Mistral-7B heads, window 4096 on contexts
+                             // around it (partitions wholly before the
+                             // window skipped, their blocks released).
+                             DecodeCase{"mistral_32x8x128_window4096",
+                                        {32, 8, 128, 16},
+                                        {0, 4095, 4096, 5000, -1, 9000},
+                                        {0, 0, 0, 0, 4, 0},
+                                        9100,
+                                        {256, 512},
+                                        4096},
+                             // Odd window inside one partition, partition
+                             // borders and a window of one.
+                             DecodeCase{"gqa_8x2x64_bs32_window100",
+                                        {8, 2, 64, 32},
+                                        {99, 100, 130, 700, 1000},
+                                        {0, 0, 0, 0, 0},
+                                        1024,
+                                        {64, 128},
+                                        100},
+                             DecodeCase{"gqa_8x2x64_window1",
+                                        {8, 2, 64, 16},
+                                        {0, 63, 64, 300},
+                                        {0, 0, 0, 0},
+                                        320,
+                                        {64},
+                                        1}),
                          [](const auto &info) { return info.param.name; });
 
 //===----------------------------------------------------------------------===//

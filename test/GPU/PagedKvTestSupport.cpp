@@ -210,6 +210,60 @@ uploadRopeKv(const GpuContext &gpu, const PagedKvScenario &s,
   return d;
 }
 
+QkvFamilyInputs makeQkvFamilyInputs(const PagedKvScenario &scenario, bool bias,
+                                    bool headNorm, uint64_t seed) {
+  QkvFamilyInputs inputs;
+  if (bias)
+    inputs.bias = roundedToBf16(
+        randomUniform(size_t(scenario.qkvColumns()), seed, -1.0f, 1.0f));
+  if (headNorm) {
+    inputs.qNorm = roundedToBf16(
+        randomUniform(size_t(scenario.headDim), seed + 1, 0.5f, 1.5f));
+    inputs.kNorm = roundedToBf16(
+        randomUniform(size_t(scenario.headDim), seed + 2, 0.5f, 1.5f));
+  }
+  return inputs;
+}
+
+std::vector<float> applyQkvFamily(const PagedKvScenario &s,
+                                  std::vector<float> qkv,
+                                  const QkvFamilyInputs &inputs) {
+  const int T = s.numTokens(), columns = s.qkvColumns();
+  if (!inputs.bias.empty())
+    ref::addBias(qkv.data(), inputs.bias.data(), T, columns);
+  if (inputs.qNorm.empty())
+    return qkv;
+  for (int t = 0; t < T; ++t) {
+    float *row = qkv.data() + size_t(t) * columns;
+    ref::headRmsNorm(row, inputs.qNorm.data(), 1, s.heads, s.headDim,
+                     inputs.normEps);
+    ref::headRmsNorm(row + s.heads * s.headDim, inputs.kNorm.data(), 1,
+                     s.kvHeads, s.headDim, inputs.normEps);
+  }
+  return qkv;
+}
+
+void QkvFamilyDevice::fill(RopeKvParamsArg &params) const {
+  params.bias = bias.count() ? bias.pointer() : 0;
+  params.qNorm = qNorm.count() ? qNorm.pointer() : 0;
+  params.kNorm = kNorm.count() ? kNorm.pointer() : 0;
+  params.normEps = normEps;
+}
+
+StatusOr<QkvFamilyDevice> uploadQkvFamily(const GpuContext &gpu,
+                                          const QkvFamilyInputs &inputs) {
+  QkvFamilyDevice d;
+  if (!inputs.bias.empty()) {
+    LLMC_ASSIGN_OR_RETURN(d.bias, gpu.uploadBf16(inputs.bias));
+  }
+  if (!inputs.qNorm.empty()) {
+    LLMC_ASSIGN_OR_RETURN(d.qNorm, gpu.uploadBf16(inputs.qNorm));
+    LLMC_ASSIGN_OR_RETURN(d.kNorm, gpu.uploadBf16(inputs.kNorm));
+    d.normEps = inputs.normEps;
+  }
+  return d;
+}
+
 std::vector<float> testInverseFrequencies(int headDim, bool llama3) {
   RopeScaling scaling;
   if (llama3) {

@@ -85,8 +85,13 @@ struct RopeKvParamsArg {
   CUdeviceptr q = 0;
   CUdeviceptr kCache = 0;
   CUdeviceptr vCache = 0;
+  CUdeviceptr bias = 0;  ///< merged q/k/v bias; 0: none
+  CUdeviceptr qNorm = 0; ///< q/k head-norm scales; 0: none
+  CUdeviceptr kNorm = 0;
+  float normEps = 0;
+  int32_t tailPadding = 0;
 };
-static_assert(sizeof(RopeKvParamsArg) == 64,
+static_assert(sizeof(RopeKvParamsArg) == 96,
               "must match RopeKvParams' layout on the device");
 
 /// The scenario on the device: inputs uploaded, q and both pools poisoned.
@@ -101,6 +106,36 @@ struct RopeKvDeviceState {
 StatusOr<RopeKvDeviceState>
 uploadRopeKv(const GpuContext &gpu, const PagedKvScenario &scenario,
              const std::vector<float> &inverseFrequencies);
+
+/// The model-family steps between the QKV projection and RoPE: Qwen2's merged
+/// q/k/v bias, Qwen3's per-head q/k RMSNorm. Empty vectors: the step is off.
+struct QkvFamilyInputs {
+  std::vector<float> bias;         ///< [qkvColumns], bf16-exact
+  std::vector<float> qNorm, kNorm; ///< [headDim] each, bf16-exact
+  float normEps = 1e-6f;
+};
+
+/// Random family inputs for `scenario`: a bias in [-1, 1) when `bias`, norm
+/// scales in [0.5, 1.5) when `headNorm`.
+QkvFamilyInputs makeQkvFamilyInputs(const PagedKvScenario &scenario, bool bias,
+                                    bool headNorm, uint64_t seed);
+
+/// qkv (fp32 [T, qkvColumns]) after the family steps, computed by the CPU
+/// reference (ref::addBias, ref::headRmsNorm): what ropeKvReference rotates.
+std::vector<float> applyQkvFamily(const PagedKvScenario &scenario,
+                                  std::vector<float> qkv,
+                                  const QkvFamilyInputs &inputs);
+
+/// The family inputs on the device; fill() sets the matching RopeKvParams
+/// fields (left 0 for steps that are off).
+struct QkvFamilyDevice {
+  DeviceArray<uint16_t> bias, qNorm, kNorm;
+  float normEps = 0;
+  void fill(RopeKvParamsArg &params) const;
+};
+
+StatusOr<QkvFamilyDevice> uploadQkvFamily(const GpuContext &gpu,
+                                          const QkvFamilyInputs &inputs);
 
 /// Llama-style inverse frequencies (theta 10000, or 500000 with Llama 3
 /// scaling when `llama3`), from the CPU reference.

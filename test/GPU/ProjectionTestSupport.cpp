@@ -66,7 +66,8 @@ std::string epilogueType(const ProjectionCase &c) {
   case EpilogueKind::RopeKv:
     return "RopeKvWriteEpilogue<" + std::to_string(c.heads) + ", " +
            std::to_string(c.kvHeads) + ", " + std::to_string(c.headDim) + ", " +
-           std::to_string(c.blockSize) + ", " + layoutName(c.style) + ">";
+           std::to_string(c.blockSize) + ", " + layoutName(c.style) +
+           (c.headNorm ? ", true" : "") + ">";
   }
   return "";
 }
@@ -169,14 +170,22 @@ void runProjectionCase(
         testInverseFrequencies(c.headDim, c.llama3Frequencies);
     LLMC_GPU_ASSIGN(RopeKvDeviceState state,
                     uploadRopeKv(gpu, scenario, frequencies));
-    LLMC_GPU_CHECK(run(state.params(scenario)));
+    QkvFamilyInputs family =
+        makeQkvFamilyInputs(scenario, c.qkvBias, c.headNorm, seed + 4);
+    LLMC_GPU_ASSIGN(QkvFamilyDevice familyDevice, uploadQkvFamily(gpu, family));
+    RopeKvParamsArg params = state.params(scenario);
+    familyDevice.fill(params);
+    LLMC_GPU_CHECK(run(params));
     LLMC_GPU_ASSIGN(std::vector<float> q, downloadBf16(state.q));
     LLMC_GPU_ASSIGN(std::vector<uint16_t> kBits, state.kCache.download());
     LLMC_GPU_ASSIGN(std::vector<uint16_t> vBits, state.vCache.download());
+    // The bias and the head norm change the values' scale: the tolerance
+    // follows what is rotated.
+    std::vector<float> rotated = applyQkvFamily(scenario, y, family);
     RopeKvExpected expected =
-        ropeKvReference(scenario, y, frequencies, c.style);
+        ropeKvReference(scenario, rotated, frequencies, c.style);
     EXPECT_TRUE(matchesRopeKv(expected, q, kBits, vBits, kBf16Rtol,
-                              kBf16AtolOfScale * maxAbs(y), c.label));
+                              kBf16AtolOfScale * maxAbs(rotated), c.label));
     break;
   }
   }

@@ -31,6 +31,9 @@ struct ProjectionCase {
   /// (prefill); empty = decode, token t is slot t, with one idle and one
   /// unmapped row when T >= 3.
   std::vector<std::pair<int, int>> sequences;
+  /// RopeKv: Qwen2's merged q/k/v bias; Qwen3's per-head q/k RMSNorm (the
+  /// epilogue instantiated with HeadNorm = true).
+  bool qkvBias = false, headNorm = false;
 };
 
 /// The kernel under test, as the test's wrapper source instantiates it: an

@@ -2,7 +2,9 @@
 // (RopeKvWriteKernel) of Rope.cuh against the CPU reference: both pair
 // layouts, Llama 3 frequency scaling, positions up to 131071 (where an fp32
 // angle would be visibly off), GQA / MQA, decode rows that must not write
-// (idle slot, unmapped block) and prefill sequences crossing blocks.
+// (idle slot, unmapped block) and prefill sequences crossing blocks; and the
+// model-family steps before RoPE (Qwen2's q/k/v bias, Qwen3's per-head q/k
+// RMSNorm, computed in fp32 from the bf16 projection like the reference).
 //
 // Tolerance: outputs are rounded to bf16 once, rtol 2^-7 (one bf16 ulp); the
 // rotation a*cos - b*sin may cancel, so atol 1e-3 of the data's scale.
@@ -109,6 +111,8 @@ struct RopeKvCase {
   /// `decodeTokens` slots with an idle and an unmapped row.
   std::vector<std::pair<int, int>> sequences;
   int decodeTokens = 0;
+  /// Qwen2 q/k/v bias; Qwen3 q/k head norm (HeadNorm = true).
+  bool bias = false, headNorm = false;
 };
 
 class RopeKvWriteTest : public ::testing::TestWithParam<RopeKvCase> {};
@@ -124,6 +128,7 @@ TEST_P(RopeKvWriteTest, RotatesQAndWritesPagedCache) {
       "using Kernel = RopeKvWriteKernel<" +
       s(c.heads) + ", " + s(c.kvHeads) + ", " + s(c.headDim) + ", " +
       s(c.blockSize) + ", " + layoutName(c.style) + ", " + s(c.threads) +
+      (c.headNorm ? ", true" : "") +
       ">;\n"
       "extern \"C\" __global__ void __launch_bounds__(Kernel::kThreads)\n"
       "ropeKv(const bf16 *qkv, RopeKvParams params, int T) {\n"
@@ -144,16 +149,21 @@ TEST_P(RopeKvWriteTest, RotatesQAndWritesPagedCache) {
   LLMC_GPU_ASSIGN(auto qkvDevice, gpu.uploadBf16(qkv));
   LLMC_GPU_ASSIGN(RopeKvDeviceState state,
                   uploadRopeKv(gpu, scenario, frequencies));
+  QkvFamilyInputs family =
+      makeQkvFamilyInputs(scenario, c.bias, c.headNorm, 14);
+  LLMC_GPU_ASSIGN(QkvFamilyDevice familyDevice, uploadQkvFamily(gpu, family));
+  RopeKvParamsArg params = state.params(scenario);
+  familyDevice.fill(params);
   LLMC_GPU_CHECK(module.launch("ropeKv", {unsigned(T)}, {unsigned(c.threads)},
-                               0, qkvDevice.pointer(), state.params(scenario),
-                               T));
+                               0, qkvDevice.pointer(), params, T));
   LLMC_GPU_ASSIGN(std::vector<float> q, downloadBf16(state.q));
   LLMC_GPU_ASSIGN(std::vector<uint16_t> kBits, state.kCache.download());
   LLMC_GPU_ASSIGN(std::vector<uint16_t> vBits, state.vCache.download());
-  RopeKvExpected expected =
-      ropeKvReference(scenario, qkv, frequencies, c.style);
+  // Normalized heads are of order 1 (times the scale), biased ones up to 3.
+  RopeKvExpected expected = ropeKvReference(
+      scenario, applyQkvFamily(scenario, qkv, family), frequencies, c.style);
   EXPECT_TRUE(matchesRopeKv(expected, q, kBits, vBits, kRtol,
-                            kAtolOfScale * 2.0, c.label));
+                            kAtolOfScale * 3.0, c.label));
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -195,7 +205,45 @@ INSTANTIATE_TEST_SUITE_P(
                                  RopeStyle::Interleaved,
                                  false,
                                  {},
-                                 4}),
+                                 4},
+                      // Qwen2.5-7B: 28/4 x 128 with q/k/v bias.
+                      RopeKvCase{"qwen2_bias_gqa_prefill",
+                                 28,
+                                 4,
+                                 128,
+                                 16,
+                                 128,
+                                 RopeStyle::HalfSplit,
+                                 false,
+                                 {{0, 20}, {17, 5}},
+                                 0,
+                                 true},
+                      // Qwen3-8B: 32/8 x 128 with q/k norm, decode rows.
+                      RopeKvCase{"qwen3_headnorm_gqa_decode",
+                                 32,
+                                 8,
+                                 128,
+                                 16,
+                                 128,
+                                 RopeStyle::HalfSplit,
+                                 false,
+                                 {},
+                                 5,
+                                 false,
+                                 true},
+                      // Both, odd shapes: 5/1 x 64, 96 threads (3 warps).
+                      RopeKvCase{"bias_headnorm_mqa_odd_prefill",
+                                 5,
+                                 1,
+                                 64,
+                                 32,
+                                 96,
+                                 RopeStyle::HalfSplit,
+                                 true,
+                                 {{30, 7}},
+                                 0,
+                                 true,
+                                 true}),
     [](const ::testing::TestParamInfo<RopeKvCase> &info) {
       return info.param.label;
     });

@@ -1,8 +1,10 @@
 // llmc-dump-logits: a test-only tool that runs a model greedily and writes the
-// logits of every step, so an independent implementation (reference_llama2c.py)
-// can check them. `--executor` picks the runtime's CPU device (CpuModel) or the
-// llm-dialect interpreter over the module the frontend builds, so both paths
-// are held to the same independent oracle.
+// logits of every step, so an independent implementation (reference_llama2c.py,
+// reference_hf.py) can check them. `--executor` picks the runtime's CPU device
+// (CpuModel), the llm-dialect interpreter over the module the frontend builds,
+// or the interpreter over that module after the fusion pipeline (@prefill for
+// the prompt, @decode with one slot for the steps), so every path is held to
+// the same independent oracle.
 //
 // Given prompt ids and N, it runs the prompt (prefill), then N decode steps
 // each feeding the argmax of the previous logits, and writes
@@ -12,6 +14,7 @@
 #include "compiler/Frontend/ModelLoader.h"
 #include "compiler/Frontend/ModuleBuilder.h"
 #include "compiler/Interpreter/Interpreter.h"
+#include "passes/Pipelines.h"
 #include "runtime/cpu/CpuModel.h"
 #include "runtime/reference/ReferenceOps.h"
 
@@ -51,8 +54,9 @@ int main(int argc, char **argv) {
   app.add_option("--tokens", tokensPath, "output: greedy token id per step")
       ->required();
   app.add_option("--threads", threads, "worker threads (0: all cores)");
-  app.add_option("--executor", executor, "cpu-model or interpreter")
-      ->check(CLI::IsMember({"cpu-model", "interpreter"}));
+  app.add_option("--executor", executor,
+                 "cpu-model, interpreter or fused-interpreter")
+      ->check(CLI::IsMember({"cpu-model", "interpreter", "fused-interpreter"}));
   CLI11_PARSE(app, argc, argv);
 
   StatusOr<LoadedModel> loaded = loadModel(modelPath, LoadOptions{});
@@ -83,6 +87,15 @@ int main(int argc, char **argv) {
     if (!built.isOk())
       return fail(built.status().message());
     module = std::move(built).value();
+    const bool fused = executor == "fused-interpreter";
+    if (fused) {
+      mlir::PassManager pm(&context);
+      mlir::llm::FusionPipelineOptions options;
+      options.maxSlots = 1;
+      mlir::llm::buildFusionPipeline(pm, options);
+      if (mlir::failed(pm.run(*module)))
+        return fail("the fusion pipeline failed");
+    }
     auto created = Interpreter::create(*module, loaded->weights, threads);
     if (!created.isOk())
       return fail(created.status().message());
@@ -92,8 +105,11 @@ int main(int argc, char **argv) {
                   int64_t startPos) -> StatusOr<std::vector<float>> {
       std::vector<int32_t> positions(tokens.size());
       std::iota(positions.begin(), positions.end(), int32_t(startPos));
-      LLMC_ASSIGN_OR_RETURN(std::vector<float> all,
-                            interpreter->forward(tokens, positions, *cache));
+      std::string function =
+          !fused ? "forward" : (startPos == 0 ? "prefill" : "decode");
+      LLMC_ASSIGN_OR_RETURN(
+          std::vector<float> all,
+          interpreter->run(function, tokens, positions, *cache));
       return std::vector<float>(all.end() - vocab, all.end());
     };
   }

@@ -1,8 +1,10 @@
 // llmc-engine-logits: the GPU counterpart of llmc-dump-logits. It runs a
 // compiled engine greedily on slot 0 and writes the same two files, so
 // reference_llama2c.py checks the engine against the independent numpy
-// forward pass: the prompt is one prefill chunk, every later step one decode
-// step, and each row is the engine's fp32 logits of slot 0.
+// forward pass (and test/GPU/hf_oracle/compare.py against transformers): the
+// prompt runs as prefill chunks of at most the engine's prefill rows (one
+// chunk when it fits), every later step is one decode step, and each row is
+// the engine's fp32 logits of slot 0.
 //   --logits FILE  (N + 1) rows of `vocab` little-endian float32
 //   --tokens FILE  the N + 1 tokens the engine sampled, one per line
 // The engine feeds its own greedy token to the next step; the tool fails if
@@ -13,6 +15,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 
@@ -26,8 +29,22 @@ StatusOr<std::vector<float>> step(gpu::DeviceModel &device,
                                   bool first, int32_t &sampled) {
   gpu::StepTicket ticket;
   if (first) {
-    LLMC_ASSIGN_OR_RETURN(ticket,
-                          device.enqueuePrefill({{0, prompt, 0, true}}));
+    // Every chunk but the last only writes its KV; the last one samples.
+    const int64_t rows = device.maxPrefillRows();
+    for (int64_t start = 0;; start += rows) {
+      const int64_t end = std::min<int64_t>(start + rows, prompt.size());
+      const bool last = end == int64_t(prompt.size());
+      gpu::PrefillChunk chunk{
+          0, std::vector<int32_t>(prompt.begin() + start, prompt.begin() + end),
+          start, last};
+      LLMC_ASSIGN_OR_RETURN(ticket, device.enqueuePrefill({chunk}));
+      if (last)
+        break;
+      LLMC_ASSIGN_OR_RETURN(std::vector<gpu::SlotToken> none,
+                            device.collect(ticket));
+      if (!none.empty())
+        return Status::error("a prompt chunk before the last one sampled");
+    }
   } else {
     LLMC_ASSIGN_OR_RETURN(ticket, device.enqueueDecode(1));
   }

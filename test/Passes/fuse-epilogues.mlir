@@ -153,3 +153,70 @@ func.func @linear_add_left_alone(%x: tensor<?x32xf32>, %a: tensor<?x32xf32>) -> 
   %l = llm.logits %r norm @norm eps 1.0e-5 weight @head : tensor<?x32xf32> -> tensor<?x100xf32>
   return %l, %o : tensor<?x100xf32>, tensor<?x32xf32>
 }
+
+// -----
+
+// The merged bias and the q/k head norms go into llm.qkv_rope_cache.
+llm.weight @qkv : tensor<64x32xbf16>
+llm.weight @qkv.bias : tensor<64xbf16>
+llm.weight @qn : tensor<8xbf16>
+llm.weight @kn : tensor<8xbf16>
+
+// CHECK-LABEL: func.func @qkv_bias_head_norms
+// CHECK: %[[Q:.+]], %[[C1:.+]] = llm.qkv_rope_cache %{{.+}}, %{{.+}}, %{{.+}} weight @qkv bias @qkv.bias q_norm @qn k_norm @kn norm_eps 1.000000e-05 layer 0 num_heads 4 theta 1.000000e+06 style half_split :
+// CHECK-NOT: llm.head_rms_norm
+// CHECK: llm.attention %[[Q]], %[[C1]]
+func.func @qkv_bias_head_norms(%h: tensor<?x32xf32>, %pos: tensor<?xi32>,
+    %cache: !llm.kv_cache<layers = 1, kv_heads = 2, head_dim = 8, max_seq_len = 16, f32>)
+    -> (tensor<?x32xf32>, !llm.kv_cache<layers = 1, kv_heads = 2, head_dim = 8, max_seq_len = 16, f32>) {
+  %qkv = llm.linear %h weight @qkv bias @qkv.bias : tensor<?x32xf32> -> tensor<?x64xf32>
+  %q, %k, %v = llm.split %qkv : tensor<?x64xf32> -> tensor<?x32xf32>, tensor<?x16xf32>, tensor<?x16xf32>
+  %qn = llm.head_rms_norm %q weight @qn head_dim 8 eps 1.0e-5 : tensor<?x32xf32>
+  %kn = llm.head_rms_norm %k weight @kn head_dim 8 eps 1.0e-5 : tensor<?x16xf32>
+  %qr = llm.rope %qn, %pos num_heads 4 head_dim 8 theta 1.0e6 style half_split : tensor<?x32xf32>, tensor<?xi32>
+  %kr = llm.rope %kn, %pos num_heads 2 head_dim 8 theta 1.0e6 style half_split : tensor<?x16xf32>, tensor<?xi32>
+  %c1 = llm.kv_cache_write %cache, %kr, %v, %pos layer 0
+      : !llm.kv_cache<layers = 1, kv_heads = 2, head_dim = 8, max_seq_len = 16, f32>, tensor<?x16xf32>, tensor<?x16xf32>, tensor<?xi32>
+  %a = llm.attention %qr, %c1, %pos layer 0 num_heads 4 scale 0.35 window 4
+      : tensor<?x32xf32>, !llm.kv_cache<layers = 1, kv_heads = 2, head_dim = 8, max_seq_len = 16, f32>, tensor<?xi32>
+  return %a, %c1 : tensor<?x32xf32>, !llm.kv_cache<layers = 1, kv_heads = 2, head_dim = 8, max_seq_len = 16, f32>
+}
+
+// -----
+
+// q normalized, k not: the chain does not match and stays as it is.
+llm.weight @qkv : tensor<64x32xbf16>
+llm.weight @qn : tensor<8xbf16>
+
+// CHECK-LABEL: func.func @qkv_norm_on_q_only
+// CHECK-NOT: llm.qkv_rope_cache
+// CHECK: llm.head_rms_norm
+func.func @qkv_norm_on_q_only(%h: tensor<?x32xf32>, %pos: tensor<?xi32>,
+    %cache: !llm.kv_cache<layers = 1, kv_heads = 2, head_dim = 8, max_seq_len = 16, f32>)
+    -> (tensor<?x32xf32>, !llm.kv_cache<layers = 1, kv_heads = 2, head_dim = 8, max_seq_len = 16, f32>) {
+  %qkv = llm.linear %h weight @qkv : tensor<?x32xf32> -> tensor<?x64xf32>
+  %q, %k, %v = llm.split %qkv : tensor<?x64xf32> -> tensor<?x32xf32>, tensor<?x16xf32>, tensor<?x16xf32>
+  %qn = llm.head_rms_norm %q weight @qn head_dim 8 eps 1.0e-5 : tensor<?x32xf32>
+  %qr = llm.rope %qn, %pos num_heads 4 head_dim 8 theta 1.0e6 style half_split : tensor<?x32xf32>, tensor<?xi32>
+  %kr = llm.rope %k, %pos num_heads 2 head_dim 8 theta 1.0e6 style half_split : tensor<?x16xf32>, tensor<?xi32>
+  %c1 = llm.kv_cache_write %cache, %kr, %v, %pos layer 0
+      : !llm.kv_cache<layers = 1, kv_heads = 2, head_dim = 8, max_seq_len = 16, f32>, tensor<?x16xf32>, tensor<?x16xf32>, tensor<?xi32>
+  %a = llm.attention %qr, %c1, %pos layer 0 num_heads 4 scale 0.35
+      : tensor<?x32xf32>, !llm.kv_cache<layers = 1, kv_heads = 2, head_dim = 8, max_seq_len = 16, f32>, tensor<?xi32>
+  return %a, %c1 : tensor<?x32xf32>, !llm.kv_cache<layers = 1, kv_heads = 2, head_dim = 8, max_seq_len = 16, f32>
+}
+
+// -----
+
+// A linear with a bias keeps its add: llm.linear_add has no bias.
+llm.weight @o : tensor<32x32xbf16>
+llm.weight @ob : tensor<32xbf16>
+
+// CHECK-LABEL: func.func @linear_add_not_with_bias
+// CHECK-NOT: llm.linear_add
+// CHECK: llm.add
+func.func @linear_add_not_with_bias(%x: tensor<?x32xf32>, %a: tensor<?x32xf32>) -> tensor<?x32xf32> {
+  %o = llm.linear %a weight @o bias @ob : tensor<?x32xf32> -> tensor<?x32xf32>
+  %r = llm.add %x, %o : tensor<?x32xf32>
+  return %r : tensor<?x32xf32>
+}

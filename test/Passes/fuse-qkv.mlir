@@ -188,3 +188,67 @@ module @mixed_element_types {
     return %a, %c1 : tensor<?x32xf32>, !llm.kv_cache<layers = 1, kv_heads = 2, head_dim = 8, max_seq_len = 16, f32>
   }
 }
+
+// -----
+
+// Qwen2 biases merge with the weights into one #llm.concat vector; Qwen3's
+// head norms between the projections and RoPE do not hide the roles.
+// CHECK-LABEL: module @merges_biases_through_head_norms
+// CHECK: llm.weight @l0.self_attn.qkv_proj.weight : tensor<64x32xbf16> = #llm.concat
+// CHECK: llm.weight @l0.self_attn.qkv_proj.bias : tensor<64xbf16> = #llm.concat<[@l0.self_attn.q_proj.bias, @l0.self_attn.k_proj.bias, @l0.self_attn.v_proj.bias]>
+// CHECK: %[[QKV:.+]] = llm.linear %{{.+}} weight @l0.self_attn.qkv_proj.weight bias @l0.self_attn.qkv_proj.bias : tensor<?x32xf32> -> tensor<?x64xf32>
+// CHECK-NEXT: %[[SPLIT:.+]]:3 = llm.split %[[QKV]]
+// CHECK-NEXT: llm.head_rms_norm %[[SPLIT]]#0 weight @l0.self_attn.q_norm.weight
+// CHECK-NEXT: llm.head_rms_norm %[[SPLIT]]#1 weight @l0.self_attn.k_norm.weight
+module @merges_biases_through_head_norms {
+  llm.weight @"l0.self_attn.q_proj.weight" : tensor<32x32xbf16>
+  llm.weight @"l0.self_attn.k_proj.weight" : tensor<16x32xbf16>
+  llm.weight @"l0.self_attn.v_proj.weight" : tensor<16x32xbf16>
+  llm.weight @"l0.self_attn.q_proj.bias" : tensor<32xbf16>
+  llm.weight @"l0.self_attn.k_proj.bias" : tensor<16xbf16>
+  llm.weight @"l0.self_attn.v_proj.bias" : tensor<16xbf16>
+  llm.weight @"l0.self_attn.q_norm.weight" : tensor<8xbf16>
+  llm.weight @"l0.self_attn.k_norm.weight" : tensor<8xbf16>
+  func.func @forward(%h: tensor<?x32xf32>, %pos: tensor<?xi32>,
+                     %cache: !llm.kv_cache<layers = 1, kv_heads = 2, head_dim = 8, max_seq_len = 16, f32>)
+      -> (tensor<?x32xf32>, !llm.kv_cache<layers = 1, kv_heads = 2, head_dim = 8, max_seq_len = 16, f32>) {
+    %q = llm.linear %h weight @"l0.self_attn.q_proj.weight" bias @"l0.self_attn.q_proj.bias" : tensor<?x32xf32> -> tensor<?x32xf32>
+    %k = llm.linear %h weight @"l0.self_attn.k_proj.weight" bias @"l0.self_attn.k_proj.bias" : tensor<?x32xf32> -> tensor<?x16xf32>
+    %v = llm.linear %h weight @"l0.self_attn.v_proj.weight" bias @"l0.self_attn.v_proj.bias" : tensor<?x32xf32> -> tensor<?x16xf32>
+    %qn = llm.head_rms_norm %q weight @"l0.self_attn.q_norm.weight" head_dim 8 eps 1.0e-5 : tensor<?x32xf32>
+    %kn = llm.head_rms_norm %k weight @"l0.self_attn.k_norm.weight" head_dim 8 eps 1.0e-5 : tensor<?x16xf32>
+    %qr = llm.rope %qn, %pos num_heads 4 head_dim 8 theta 1.0e6 style half_split : tensor<?x32xf32>, tensor<?xi32>
+    %kr = llm.rope %kn, %pos num_heads 2 head_dim 8 theta 1.0e6 style half_split : tensor<?x16xf32>, tensor<?xi32>
+    %c1 = llm.kv_cache_write %cache, %kr, %v, %pos layer 0
+        : !llm.kv_cache<layers = 1, kv_heads = 2, head_dim = 8, max_seq_len = 16, f32>, tensor<?x16xf32>, tensor<?x16xf32>, tensor<?xi32>
+    %a = llm.attention %qr, %c1, %pos layer 0 num_heads 4 scale 0.35
+        : tensor<?x32xf32>, !llm.kv_cache<layers = 1, kv_heads = 2, head_dim = 8, max_seq_len = 16, f32>, tensor<?xi32>
+    return %a, %c1 : tensor<?x32xf32>, !llm.kv_cache<layers = 1, kv_heads = 2, head_dim = 8, max_seq_len = 16, f32>
+  }
+}
+
+// -----
+
+// A bias on k alone cannot merge: the group stays as it is.
+// CHECK-LABEL: module @bias_on_some
+// CHECK-NOT: qkv_proj
+module @bias_on_some {
+  llm.weight @"l0.self_attn.q_proj.weight" : tensor<32x32xbf16>
+  llm.weight @"l0.self_attn.k_proj.weight" : tensor<16x32xbf16>
+  llm.weight @"l0.self_attn.v_proj.weight" : tensor<16x32xbf16>
+  llm.weight @"l0.self_attn.k_proj.bias" : tensor<16xbf16>
+  func.func @forward(%h: tensor<?x32xf32>, %pos: tensor<?xi32>,
+                     %cache: !llm.kv_cache<layers = 1, kv_heads = 2, head_dim = 8, max_seq_len = 16, f32>)
+      -> (tensor<?x32xf32>, !llm.kv_cache<layers = 1, kv_heads = 2, head_dim = 8, max_seq_len = 16, f32>) {
+    %q = llm.linear %h weight @"l0.self_attn.q_proj.weight" : tensor<?x32xf32> -> tensor<?x32xf32>
+    %k = llm.linear %h weight @"l0.self_attn.k_proj.weight" bias @"l0.self_attn.k_proj.bias" : tensor<?x32xf32> -> tensor<?x16xf32>
+    %v = llm.linear %h weight @"l0.self_attn.v_proj.weight" : tensor<?x32xf32> -> tensor<?x16xf32>
+    %qr = llm.rope %q, %pos num_heads 4 head_dim 8 theta 1.0e6 style half_split : tensor<?x32xf32>, tensor<?xi32>
+    %kr = llm.rope %k, %pos num_heads 2 head_dim 8 theta 1.0e6 style half_split : tensor<?x16xf32>, tensor<?xi32>
+    %c1 = llm.kv_cache_write %cache, %kr, %v, %pos layer 0
+        : !llm.kv_cache<layers = 1, kv_heads = 2, head_dim = 8, max_seq_len = 16, f32>, tensor<?x16xf32>, tensor<?x16xf32>, tensor<?xi32>
+    %a = llm.attention %qr, %c1, %pos layer 0 num_heads 4 scale 0.35
+        : tensor<?x32xf32>, !llm.kv_cache<layers = 1, kv_heads = 2, head_dim = 8, max_seq_len = 16, f32>, tensor<?xi32>
+    return %a, %c1 : tensor<?x32xf32>, !llm.kv_cache<layers = 1, kv_heads = 2, head_dim = 8, max_seq_len = 16, f32>
+  }
+}

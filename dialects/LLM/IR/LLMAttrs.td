@@ -113,7 +113,8 @@ def LLM_DerivedWeightAttrInterface
     into one, and the merged projection reads a weight that no checkpoint
     stores. Every source is a 2-D `[rows, in]` weight with the same `in`; the
     derived weight is `[sum of rows, in]` and each of its rows is one row of
-    one source. Whoever materializes weights (the interpreter, the engine
+    one source. (`#llm.concat` also joins vectors, the biases of merged
+    projections: a vector is a column of rows of one element.) Whoever materializes weights (the interpreter, the engine
     writer) builds the derived ones from their sources with `getSourceRow`.
   }];
   let methods = [

@@ -66,6 +66,19 @@ LogicalResult ConcatAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 FailureOr<SmallVector<int64_t>>
 ConcatAttr::inferShape(llvm::ArrayRef<llvm::ArrayRef<int64_t>> sourceShapes,
                        std::string &why) const {
+  // Vectors (the biases of merged projections) concatenate element-wise.
+  if (sourceShapes.front().size() == 1) {
+    int64_t length = 0;
+    for (auto [i, shape] : llvm::enumerate(sourceShapes)) {
+      if (shape.size() != 1) {
+        why = "source " + std::to_string(i) + " has shape " +
+              formatShape(shape) + " but source 0 is a vector";
+        return failure();
+      }
+      length += shape[0];
+    }
+    return SmallVector<int64_t>{length};
+  }
   FailureOr<int64_t> columns = commonColumns(sourceShapes, why);
   if (failed(columns))
     return failure();

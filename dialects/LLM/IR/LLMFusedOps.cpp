@@ -90,6 +90,14 @@ LogicalResult QKVRopeCacheOp::verify() {
       failed(requirePositive(*this, "num_heads", getNumHeads())) ||
       failed(requirePositive(*this, "theta", getTheta())))
     return failure();
+  // The q/k norms come as a set: one scale per side and their eps.
+  bool anyNorm = getQNormAttr() || getKNormAttr() || getNormEps();
+  if (anyNorm && !(getQNormAttr() && getKNormAttr() && getNormEps()))
+    return emitOpError() << "attributes 'q_norm', 'k_norm' and 'norm_eps' "
+                            "must be given together or not at all";
+  if (std::optional<double> eps = getNormEps();
+      eps && failed(requirePositive(*this, "norm_eps", *eps)))
+    return failure();
   if (getNumHeads() % cache.getNumKvHeads() != 0)
     return emitOpError() << "attribute 'num_heads' (" << getNumHeads()
                          << ") must be a multiple of the cache's kv_heads ("

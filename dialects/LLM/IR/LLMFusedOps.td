@@ -162,9 +162,16 @@ def LLM_QKVRopeCacheOp : LLM_Op<"qkv_rope_cache", [Pure,
     `llm.kv_cache_write`. Returns the rotated `q`
     (`[tokens, num_heads * head_dim]`) and the updated cache.
 
+    Two optional steps sit between the projection and RoPE, in this order:
+    `bias` (the `[(num_heads + 2 * kv_heads) * head_dim]` concatenation of
+    the q, k and v biases, Qwen2) is added to the projection; `q_norm` and
+    `k_norm` (`[head_dim]` each, always together with `norm_eps`) normalize
+    every head of q and of k as `llm.head_rms_norm` does (Qwen3).
+
     Requires `0 <= layer < layers`, `num_heads` a positive multiple of the
-    cache's `kv_heads`, an even `head_dim`, `theta > 0`, and the token dims
-    of `x`, `positions` and `q` to agree.
+    cache's `kv_heads`, an even `head_dim`, `theta > 0`, `q_norm`, `k_norm`
+    and `norm_eps > 0` all or none, and the token dims of `x`, `positions`
+    and `q` to agree.
 
     Example:
 
@@ -175,17 +182,31 @@ def LLM_QKVRopeCacheOp : LLM_Op<"qkv_rope_cache", [Pure,
         : tensor<?x288xf32>, !llm.kv_cache<layers = 6, kv_heads = 6,
           head_dim = 48, max_seq_len = 256, f32>, tensor<?xi32>
           -> tensor<?x288xf32>
+    %q2, %c2 = llm.qkv_rope_cache %h, %c1, %positions
+        weight @"model.layers.1.self_attn.qkv_proj.weight"
+        bias @"model.layers.1.self_attn.qkv_proj.bias"
+        q_norm @"model.layers.1.self_attn.q_norm.weight"
+        k_norm @"model.layers.1.self_attn.k_norm.weight" norm_eps 1.000000e-06
+        layer 1 num_heads 6 theta 1.000000e+06 style half_split
+        : tensor<?x288xf32>, !llm.kv_cache<layers = 6, kv_heads = 6,
+          head_dim = 48, max_seq_len = 256, f32>, tensor<?xi32>
+          -> tensor<?x288xf32>
     ```
   }];
   let arguments = (ins LLM_Activation:$x, LLM_KVCacheType:$cache,
                        LLM_TokenVector:$positions, FlatSymbolRefAttr:$weight,
                        LLM_I64Attr:$layer, LLM_I64Attr:$num_heads,
                        LLM_F64Attr:$theta, LLM_RopeStyleAttr:$style,
-                       OptionalAttr<LLM_RopeScalingAttr>:$scaling);
+                       OptionalAttr<LLM_RopeScalingAttr>:$scaling,
+                       OptionalAttr<FlatSymbolRefAttr>:$bias,
+                       OptionalAttr<FlatSymbolRefAttr>:$q_norm,
+                       OptionalAttr<FlatSymbolRefAttr>:$k_norm,
+                       OptionalAttr<LLM_F64Attr>:$norm_eps);
   let results = (outs LLM_Activation:$q, LLM_KVCacheType:$updated_cache);
   let assemblyFormat = [{
-    $x `,` $cache `,` $positions `weight` $weight `layer` $layer
-    `num_heads` $num_heads `theta` $theta `style` `` $style
+    $x `,` $cache `,` $positions `weight` $weight (`bias` $bias^)?
+    (`q_norm` $q_norm^)? (`k_norm` $k_norm^)? (`norm_eps` $norm_eps^)?
+    `layer` $layer `num_heads` $num_heads `theta` $theta `style` `` $style
     (`scaling` $scaling^)? attr-dict `:` type($x) `,` qualified(type($cache))
     `,` type($positions) `->` type($q)
   }];

@@ -113,11 +113,14 @@ LogicalResult RMSNormOp::verify() {
 //===----------------------------------------------------------------------===//
 
 void LinearOp::build(OpBuilder &builder, OperationState &state, Value x,
-                     StringRef weightName, int64_t outDim) {
+                     StringRef weightName, int64_t outDim, StringRef biasName) {
+  FlatSymbolRefAttr bias;
+  if (!biasName.empty())
+    bias = FlatSymbolRefAttr::get(builder.getContext(), biasName);
   build(
       builder, state,
       getActivationType(builder.getContext(), getTokenDim(x.getType()), outDim),
-      x, weightName);
+      x, FlatSymbolRefAttr::get(builder.getContext(), weightName), bias);
 }
 
 LogicalResult LinearOp::verify() {
@@ -125,6 +128,29 @@ LogicalResult LinearOp::verify() {
   if (failed(requireStaticModelDims(*this, {x, {"result", getResult()}})))
     return failure();
   return requireResultTokens(*this, x, getResult());
+}
+
+//===----------------------------------------------------------------------===//
+// llm.head_rms_norm
+//===----------------------------------------------------------------------===//
+
+void HeadRMSNormOp::build(OpBuilder &builder, OperationState &state, Value x,
+                          StringRef weightName, int64_t headDim, double eps) {
+  build(builder, state, x.getType(), x, weightName, headDim, eps);
+}
+
+LogicalResult HeadRMSNormOp::verify() {
+  Named x{"operand 'x'", getX()};
+  if (failed(requireStaticModelDims(*this, {x})) ||
+      failed(requirePositive(*this, "head_dim", getHeadDim())) ||
+      failed(requirePositive(*this, "eps", getEps())))
+    return failure();
+  int64_t dim = x.tensor().getDimSize(1);
+  if (dim % getHeadDim() != 0)
+    return emitOpError() << "attribute 'head_dim' (" << getHeadDim()
+                         << ") must divide the dim of operand 'x' (" << dim
+                         << ") into whole heads";
+  return requireSameType(*this, {"result", getResult()}, x);
 }
 
 //===----------------------------------------------------------------------===//
@@ -195,9 +221,13 @@ LogicalResult KVCacheWriteOp::verify() {
 
 void AttentionOp::build(OpBuilder &builder, OperationState &state, Value q,
                         Value cache, Value positions, int64_t layer,
-                        int64_t numHeads, double scale) {
-  build(builder, state, q.getType(), q, cache, positions, layer, numHeads,
-        scale);
+                        int64_t numHeads, double scale, int64_t window) {
+  IntegerAttr windowAttr;
+  if (window != 0)
+    windowAttr = builder.getI64IntegerAttr(window);
+  build(builder, state, q.getType(), q, cache, positions,
+        builder.getI64IntegerAttr(layer), builder.getI64IntegerAttr(numHeads),
+        builder.getF64FloatAttr(scale), windowAttr);
 }
 
 LogicalResult AttentionOp::verify() {
@@ -207,6 +237,9 @@ LogicalResult AttentionOp::verify() {
       failed(requireLayerInCache(*this, getLayer(), cache)) ||
       failed(requirePositive(*this, "num_heads", getNumHeads())) ||
       failed(requirePositive(*this, "scale", getScale())))
+    return failure();
+  if (std::optional<int64_t> window = getWindow();
+      window && failed(requirePositive(*this, "window", *window)))
     return failure();
   if (getNumHeads() % cache.getNumKvHeads() != 0)
     return emitOpError() << "attribute 'num_heads' (" << getNumHeads()

@@ -144,25 +144,32 @@ def LLM_LinearOp : LLM_Op<"linear", [Pure,
   let summary = "matrix product with a weight in nn.Linear layout";
   let description = [{
     Multiplies every token row by the transpose of the `[out, in]` weight
-    `weight` (PyTorch `nn.Linear` layout, no bias):
-    `result[t, o] = sum_i x[t, i] * weight[o, i]`.
+    `weight` (PyTorch `nn.Linear` layout), plus the `[out]` weight `bias`
+    when given (Qwen2's q/k/v projections):
+    `result[t, o] = sum_i x[t, i] * weight[o, i] (+ bias[o])`.
 
     Example:
 
     ```mlir
     %q = llm.linear %h weight @"model.layers.0.self_attn.q_proj.weight"
         : tensor<?x288xf32> -> tensor<?x288xf32>
+    %k = llm.linear %h weight @"model.layers.0.self_attn.k_proj.weight"
+        bias @"model.layers.0.self_attn.k_proj.bias"
+        : tensor<?x288xf32> -> tensor<?x64xf32>
     ```
   }];
-  let arguments = (ins LLM_Activation:$x, FlatSymbolRefAttr:$weight);
+  let arguments = (ins LLM_Activation:$x, FlatSymbolRefAttr:$weight,
+                       OptionalAttr<FlatSymbolRefAttr>:$bias);
   let results = (outs LLM_Activation:$result);
   let assemblyFormat = [{
-    $x `weight` $weight attr-dict `:` type($x) `->` type($result)
+    $x `weight` $weight (`bias` $bias^)? attr-dict `:` type($x) `->`
+    type($result)
   }];
   let hasVerifier = 1;
   let builders = [
     OpBuilder<(ins "::mlir::Value":$x, "::llvm::StringRef":$weightName,
-                   "int64_t":$outDim)>
+                   "int64_t":$outDim,
+                   CArg<"::llvm::StringRef", "{}">:$biasName)>
   ];
   let extraClassDeclaration = [{
     /// Input features K (the weight is [out, in] = [N, K]).
@@ -170,6 +177,41 @@ def LLM_LinearOp : LLM_Op<"linear", [Pure,
     /// Output features N.
     int64_t getOutDim() { return getResult().getType().getDimSize(1); }
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// llm.head_rms_norm
+//===----------------------------------------------------------------------===//
+
+def LLM_HeadRMSNormOp : LLM_Op<"head_rms_norm", [Pure,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "RMS normalization of every attention head on its own";
+  let description = [{
+    Splits every token row of `x` into heads of `head_dim` elements and
+    normalizes each head as `llm.rms_norm` does a row, scaled by the
+    `[head_dim]` weight `weight`: Qwen3's `q_norm` / `k_norm`, applied to the
+    projected queries and keys before RoPE. Requires `head_dim > 0` dividing
+    the dim of `x`, and `eps > 0`.
+
+    Example:
+
+    ```mlir
+    %qn = llm.head_rms_norm %q weight @"model.layers.0.self_attn.q_norm.weight"
+        head_dim 64 eps 1.000000e-06 : tensor<?x256xf32>
+    ```
+  }];
+  let arguments = (ins LLM_Activation:$x, FlatSymbolRefAttr:$weight,
+                       LLM_I64Attr:$head_dim, LLM_F64Attr:$eps);
+  let results = (outs LLM_Activation:$result);
+  let assemblyFormat = [{
+    $x `weight` $weight `head_dim` $head_dim `eps` $eps attr-dict `:`
+    custom<SameTypes>(type($x), type($result))
+  }];
+  let hasVerifier = 1;
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$x, "::llvm::StringRef":$weightName,
+                   "int64_t":$headDim, "double":$eps)>
+  ];
 }
 
 //===----------------------------------------------------------------------===//
@@ -272,10 +314,13 @@ def LLM_AttentionOp : LLM_Op<"attention", [Pure]> {
     `softmax(scale * q_h . k_p) . v_p`, where query head `h` reads KV head
     `h / (num_heads / kv_heads)` (grouped-query attention). `q` is
     `[tokens, num_heads * head_dim]` (already rotated) and so is the result.
+    With a sliding `window` (Mistral), a query at position `p` attends only
+    to the positions `(p - window, p]`, as Hugging Face's sliding-window mask
+    does.
 
     Requires `num_heads` to be a multiple of the cache's `kv_heads`,
-    `0 <= layer < layers`, `scale > 0`, and the token dims of `q` and
-    `positions` to agree where static.
+    `0 <= layer < layers`, `scale > 0`, `window > 0` when given, and the
+    token dims of `q` and `positions` to agree where static.
 
     Example:
 
@@ -289,11 +334,12 @@ def LLM_AttentionOp : LLM_Op<"attention", [Pure]> {
   }];
   let arguments = (ins LLM_Activation:$q, LLM_KVCacheType:$cache,
                        LLM_TokenVector:$positions, LLM_I64Attr:$layer,
-                       LLM_I64Attr:$num_heads, LLM_F64Attr:$scale);
+                       LLM_I64Attr:$num_heads, LLM_F64Attr:$scale,
+                       OptionalAttr<LLM_I64Attr>:$window);
   let results = (outs LLM_Activation:$result);
   let assemblyFormat = [{
     $q `,` $cache `,` $positions `layer` $layer `num_heads` $num_heads
-    `scale` $scale attr-dict `:`
+    `scale` $scale (`window` $window^)? attr-dict `:`
     custom<SameTypes>(type($q), type($result)) `,` qualified(type($cache)) `,`
     type($positions)
   }];
@@ -301,9 +347,12 @@ def LLM_AttentionOp : LLM_Op<"attention", [Pure]> {
   let builders = [
     OpBuilder<(ins "::mlir::Value":$q, "::mlir::Value":$cache,
                    "::mlir::Value":$positions, "int64_t":$layer,
-                   "int64_t":$numHeads, "double":$scale)>
+                   "int64_t":$numHeads, "double":$scale,
+                   CArg<"int64_t", "0">:$window)>
   ];
   let extraClassDeclaration = [{
+    /// The sliding window, 0 when the attention is fully causal.
+    int64_t getWindowOrZero() { return getWindow().value_or(0); }
     /// The cache operand's type.
     ::mlir::llm::KVCacheType getCacheType() {
       return ::llvm::cast<::mlir::llm::KVCacheType>(getCache().getType());

@@ -1,8 +1,9 @@
 // Symbol-use verification of the llm ops that name weights (llm.embed,
-// llm.rms_norm, llm.linear, llm.logits, and the fused llm.add_rms_norm,
-// llm.linear_add, llm.gate_up_swiglu, llm.qkv_rope_cache): the symbol must
-// exist, be an llm.weight, and have exactly the shape the op reads. (A derived
-// weight's own sources are checked in LLMDerivedWeights.cpp.)
+// llm.rms_norm, llm.head_rms_norm, llm.linear (weight and bias), llm.logits,
+// and the fused llm.add_rms_norm, llm.linear_add, llm.gate_up_swiglu,
+// llm.qkv_rope_cache): the symbol must exist, be an llm.weight, and have
+// exactly the shape the op reads. (A derived weight's own sources are checked
+// in LLMDerivedWeights.cpp.)
 //
 // These checks run from the enclosing module's verifier
 // (SymbolUserOpInterface), after every op has verified on its own, so the
@@ -79,9 +80,21 @@ LogicalResult RMSNormOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 
 LogicalResult LinearOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   int64_t out = getOutDim(), in = getInDim();
-  return verifyWeightUse(
-      *this, symbolTable, "weight", getWeightAttr(), {out, in},
-      "out=" + std::to_string(out) + ", in=" + std::to_string(in));
+  if (failed(verifyWeightUse(
+          *this, symbolTable, "weight", getWeightAttr(), {out, in},
+          "out=" + std::to_string(out) + ", in=" + std::to_string(in))))
+    return failure();
+  if (!getBiasAttr())
+    return success();
+  return verifyWeightUse(*this, symbolTable, "bias", getBiasAttr(), {out},
+                         "out=" + std::to_string(out));
+}
+
+LogicalResult
+HeadRMSNormOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  int64_t headDim = getHeadDim();
+  return verifyWeightUse(*this, symbolTable, "weight", getWeightAttr(),
+                         {headDim}, "head_dim=" + std::to_string(headDim));
 }
 
 LogicalResult LogitsOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
@@ -124,10 +137,22 @@ QKVRopeCacheOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   int64_t rows =
       (getNumHeads() + 2 * cache.getNumKvHeads()) * cache.getHeadDim();
   int64_t in = modelDim(getX());
-  return verifyWeightUse(
-      *this, symbolTable, "weight", getWeightAttr(), {rows, in},
-      "(num_heads + 2 * kv_heads) * head_dim = (" +
-          std::to_string(getNumHeads()) + " + 2 * " +
-          std::to_string(cache.getNumKvHeads()) + ") * " +
-          std::to_string(cache.getHeadDim()) + ", in=" + std::to_string(in));
+  std::string why = "(num_heads + 2 * kv_heads) * head_dim = (" +
+                    std::to_string(getNumHeads()) + " + 2 * " +
+                    std::to_string(cache.getNumKvHeads()) + ") * " +
+                    std::to_string(cache.getHeadDim());
+  if (failed(verifyWeightUse(*this, symbolTable, "weight", getWeightAttr(),
+                             {rows, in}, why + ", in=" + std::to_string(in))))
+    return failure();
+  if (getBiasAttr() && failed(verifyWeightUse(*this, symbolTable, "bias",
+                                              getBiasAttr(), {rows}, why)))
+    return failure();
+  int64_t headDim = cache.getHeadDim();
+  for (auto [role, norm] : {std::pair("q_norm", getQNormAttr()),
+                            std::pair("k_norm", getKNormAttr())})
+    if (norm &&
+        failed(verifyWeightUse(*this, symbolTable, role, norm, {headDim},
+                               "head_dim=" + std::to_string(headDim))))
+      return failure();
+  return success();
 }

@@ -122,7 +122,7 @@ TEST(HfConfig, ReadsTiedEmbeddingsExplicitHeadDimAndNullScaling) {
   EXPECT_EQ(config->eosTokenIds, std::vector<int64_t>{7});
 }
 
-TEST(HfConfig, ReadsMistralAndCapsContextAtSlidingWindow) {
+TEST(HfConfig, ReadsMistralSlidingWindowWithoutCappingTheContext) {
   TempDir dir;
   auto config = parseHfConfig(writeConfig(dir, R"({
     "architectures": ["MistralForCausalLM"], "hidden_size": 64,
@@ -132,7 +132,161 @@ TEST(HfConfig, ReadsMistralAndCapsContextAtSlidingWindow) {
     "rms_norm_eps": 1e-5})"));
   ASSERT_TRUE(config) << config.status().message();
   EXPECT_EQ(config->architecture, "MistralForCausalLM");
-  EXPECT_EQ(config->maxSeqLen, 4096);
+  EXPECT_EQ(config->maxSeqLen, 32768);
+  EXPECT_EQ(config->slidingWindow, 4096);
+  EXPECT_FALSE(config->qkvBias);
+  EXPECT_FALSE(config->qkNorm);
+}
+
+TEST(HfConfig, IgnoresAMistralWindowThatCoversTheContext) {
+  TempDir dir;
+  auto config = parseHfConfig(
+      writeConfig(dir, llamaWith(R"({"architectures": ["MistralForCausalLM"],
+                         "sliding_window": 256})"_json)));
+  ASSERT_TRUE(config) << config.status().message();
+  EXPECT_EQ(config->slidingWindow, 0);
+  EXPECT_EQ(config->maxSeqLen, 256);
+}
+
+TEST(HfConfig, ReadsQwen2WithQkvBiasAndUnusedSlidingWindow) {
+  TempDir dir;
+  auto config = parseHfConfig(
+      writeConfig(dir, llamaWith(R"({"architectures": ["Qwen2ForCausalLM"],
+                         "model_type": "qwen2", "rope_theta": 1000000.0,
+                         "tie_word_embeddings": true, "sliding_window": 32,
+                         "use_sliding_window": false,
+                         "max_window_layers": 24})"_json)));
+  ASSERT_TRUE(config) << config.status().message();
+  EXPECT_EQ(config->architecture, "Qwen2ForCausalLM");
+  EXPECT_TRUE(config->qkvBias);
+  EXPECT_FALSE(config->qkNorm);
+  EXPECT_TRUE(config->tieWordEmbeddings);
+  EXPECT_EQ(config->slidingWindow, 0);
+  EXPECT_DOUBLE_EQ(config->ropeTheta, 1e6);
+}
+
+TEST(HfConfig, HonorsQwenSlidingWindowOnEveryLayerOrNone) {
+  TempDir dir;
+  // From max_window_layers = 0 on: every layer is windowed.
+  auto all = parseHfConfig(
+      writeConfig(dir, llamaWith(R"({"architectures": ["Qwen2ForCausalLM"],
+                         "use_sliding_window": true, "sliding_window": 32,
+                         "max_window_layers": 0})"_json)));
+  ASSERT_TRUE(all) << all.status().message();
+  EXPECT_EQ(all->slidingWindow, 32);
+  // From max_window_layers = 2 of 2 on: none is.
+  auto none = parseHfConfig(
+      writeConfig(dir, llamaWith(R"({"architectures": ["Qwen2ForCausalLM"],
+                         "use_sliding_window": true, "sliding_window": 32,
+                         "max_window_layers": 2})"_json)));
+  ASSERT_TRUE(none) << none.status().message();
+  EXPECT_EQ(none->slidingWindow, 0);
+  // transformers 5's layer_types, all windowed.
+  auto types = parseHfConfig(
+      writeConfig(dir, llamaWith(R"({"architectures": ["Qwen3ForCausalLM"],
+                         "sliding_window": 16, "layer_types":
+                         ["sliding_attention", "sliding_attention"]})"_json)));
+  ASSERT_TRUE(types) << types.status().message();
+  EXPECT_EQ(types->slidingWindow, 16);
+}
+
+TEST(HfConfig, ReadsQwen3WithQkNormAndIndependentHeadDim) {
+  TempDir dir;
+  auto config = parseHfConfig(
+      writeConfig(dir, llamaWith(R"({"architectures": ["Qwen3ForCausalLM"],
+                         "head_dim": 32, "attention_bias": false,
+                         "sliding_window": null,
+                         "use_sliding_window": false})"_json)));
+  ASSERT_TRUE(config) << config.status().message();
+  EXPECT_TRUE(config->qkNorm);
+  EXPECT_FALSE(config->qkvBias);
+  EXPECT_EQ(config->headDim, 32);
+  EXPECT_EQ(config->qDim(), 128); // 4 heads * 32, not hidden_size 64
+}
+
+TEST(HfConfig, ReadsArchitectureFromModelTypeOfEachFamily) {
+  TempDir dir;
+  for (auto [type, architecture] :
+       {std::pair("qwen2", "Qwen2ForCausalLM"),
+        std::pair("qwen3", "Qwen3ForCausalLM"),
+        std::pair("mistral", "MistralForCausalLM")}) {
+    nlohmann::json json = llamaJson();
+    json.erase("architectures");
+    json["model_type"] = type;
+    auto config = parseHfConfig(writeConfig(dir, json.dump()));
+    ASSERT_TRUE(config) << config.status().message();
+    EXPECT_EQ(config->architecture, architecture);
+  }
+}
+
+TEST(HfConfig, RefusesOtherFamiliesNamingArchitectureAndField) {
+  TempDir dir;
+  // Mixture of experts and Gemma are other architectures.
+  expectError(writeConfig(dir, llamaWith(R"({"architectures":
+                                   ["Qwen2MoeForCausalLM"]})"_json)),
+              {"'architectures'", "Qwen2MoeForCausalLM", "Qwen3ForCausalLM"});
+  expectError(
+      writeConfig(dir,
+                  llamaWith(R"({"architectures": ["GemmaForCausalLM"]})"_json)),
+      {"'architectures'", "GemmaForCausalLM"});
+  // Fields that would change the graph of a supported architecture.
+  expectError(
+      writeConfig(dir, llamaWith(R"({"num_local_experts": 8})"_json)),
+      {"LlamaForCausalLM", "'num_local_experts'", "mixture-of-experts"});
+  expectError(
+      writeConfig(dir, llamaWith(R"({"architectures": ["Qwen2ForCausalLM"],
+                                     "use_sliding_window": true,
+                                     "sliding_window": 32,
+                                     "max_window_layers": 1})"_json)),
+      {"Qwen2ForCausalLM", "'max_window_layers'", "1 of 2 layers"});
+  expectError(
+      writeConfig(dir, llamaWith(R"({"architectures": ["Qwen3ForCausalLM"],
+                                     "sliding_window": 32,
+                                     "layer_types": ["full_attention",
+                                     "sliding_attention"]})"_json)),
+      {"Qwen3ForCausalLM", "'layer_types'", "1 of 2 layers"});
+  expectError(
+      writeConfig(dir, llamaWith(R"({"architectures": ["Qwen3ForCausalLM"],
+                                     "layer_types": ["full_attention",
+                                     "chunked_attention"]})"_json)),
+      {"'layer_types[1]'", "chunked_attention"});
+  expectError(
+      writeConfig(dir, llamaWith(R"({"architectures": ["Qwen3ForCausalLM"],
+                                     "attention_bias": true})"_json)),
+      {"Qwen3ForCausalLM", "'attention_bias'", "o_proj bias"});
+  expectError(
+      writeConfig(dir, llamaWith(R"({"final_logit_softcapping": 30.0})"_json)),
+      {"'final_logit_softcapping'", "soft-capping"});
+  expectError(
+      writeConfig(dir, llamaWith(R"({"partial_rotary_factor": 0.5})"_json)),
+      {"'partial_rotary_factor'", "part of a head"});
+  expectError(writeConfig(dir, llamaWith(R"({"architectures":
+                                   ["MistralForCausalLM"], "rope_scaling":
+                                   {"rope_type": "yarn", "factor": 4.0}})"_json)),
+              {"MistralForCausalLM", "'rope_scaling.rope_type'", "'yarn'",
+               "not supported"});
+}
+
+TEST(HfConfig, ReadsTransformers5RopeParameters) {
+  TempDir dir;
+  auto config = parseHfConfig(
+      writeConfig(dir, llamaWith(R"({"rope_parameters": {"rope_type": "llama3",
+                         "rope_theta": 500000.0, "factor": 32.0,
+                         "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                         "original_max_position_embeddings": 8192}})"_json)));
+  ASSERT_TRUE(config) << config.status().message();
+  EXPECT_DOUBLE_EQ(config->ropeTheta, 500000.0);
+  EXPECT_EQ(config->ropeScaling.kind, RopeScaling::Kind::Llama3);
+  EXPECT_DOUBLE_EQ(config->ropeScaling.factor, 32.0);
+  auto plain = parseHfConfig(
+      writeConfig(dir, llamaWith(R"({"rope_parameters": {"rope_type": "default",
+                         "rope_theta": 1000000.0}})"_json)));
+  ASSERT_TRUE(plain) << plain.status().message();
+  EXPECT_DOUBLE_EQ(plain->ropeTheta, 1e6);
+  EXPECT_EQ(plain->ropeScaling.kind, RopeScaling::Kind::None);
+  expectError(writeConfig(dir, llamaWith(R"({"rope_parameters": {
+                  "rope_type": "yarn", "factor": 4.0}})"_json)),
+              {"'rope_parameters.rope_type'", "'yarn'", "not supported"});
 }
 
 TEST(HfConfig, RejectsUnknownArchitectureListingSupportedOnes) {
@@ -189,7 +343,9 @@ TEST(HfConfig, RejectsSettingsThatChangeTheGraph) {
   expectError(writeConfig(dir, llamaWith(R"({"hidden_act": "gelu"})"_json)),
               {"'hidden_act'", "gelu"});
   expectError(writeConfig(dir, llamaWith(R"({"attention_bias": true})"_json)),
-              {"'attention_bias'", "biases"});
+              {"'attention_bias'", "bias"});
+  expectError(writeConfig(dir, llamaWith(R"({"mlp_bias": true})"_json)),
+              {"'mlp_bias'", "biases"});
   expectError(writeConfig(dir, llamaWith(R"({"num_key_value_heads": 3})"_json)),
               {"num_kv_heads (3)"});
   expectError(writeConfig(dir, llamaWith(R"({"num_attention_heads": 0})"_json)),

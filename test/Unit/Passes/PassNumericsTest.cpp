@@ -268,6 +268,51 @@ TEST(PassNumerics, Llama3RopeScalingKeepsLogits) {
   expectEveryPassKeepsLogits(config, model.weights, {4, 8, 15, 16, 23, 42}, 3);
 }
 
+// Qwen2: q/k/v biases merge into one #llm.concat bias of the fused QKV op.
+TEST(PassNumerics, QkvBiasesKeepLogits) {
+  ModelConfig config = smallConfig();
+  config.architecture = "Qwen2ForCausalLM";
+  config.qkvBias = true;
+  config.ropeTheta = 1000000.0;
+  config.tieWordEmbeddings = true;
+  LoadedModel model = makeSyntheticModel(config, /*seed=*/13);
+  expectEveryPassKeepsLogits(config, model.weights, {3, 1, 4, 1, 5}, 3);
+}
+
+// Qwen3: per-head q/k RMSNorm before RoPE, head_dim unrelated to dim / heads.
+TEST(PassNumerics, QkNormWithWideHeadsKeepsLogits) {
+  ModelConfig config = smallConfig();
+  config.architecture = "Qwen3ForCausalLM";
+  config.qkNorm = true;
+  config.headDim = 32; // 4 heads * 32 = 128 > dim 64
+  LoadedModel model = makeSyntheticModel(config, /*seed=*/17);
+  // Norm scales of ones would hide a q/k mix-up: give them distinct values.
+  WeightStore weights;
+  uint64_t seed = 0;
+  for (const std::string &name : model.weights.names()) {
+    WeightTensor w = *model.weights.find(name);
+    if (name.find("_norm.weight") != std::string::npos &&
+        name.find("self_attn") != std::string::npos) {
+      w.synthetic.kind = SyntheticSpec::Kind::Normal;
+      w.synthetic.mean = 1.0f;
+      w.synthetic.stddev = 0.3f;
+      w.synthetic.seed = ++seed;
+    }
+    ASSERT_TRUE(weights.add(std::move(w)).isOk());
+  }
+  ASSERT_EQ(seed, uint64_t(2 * config.numLayers));
+  expectEveryPassKeepsLogits(config, weights, {7, 6, 5, 4, 3, 2}, 3);
+}
+
+// Mistral: a sliding window shorter than the prompt plus the decode steps.
+TEST(PassNumerics, SlidingWindowKeepsLogits) {
+  ModelConfig config = smallConfig();
+  config.architecture = "MistralForCausalLM";
+  config.slidingWindow = 3;
+  LoadedModel model = makeSyntheticModel(config, /*seed=*/19);
+  expectEveryPassKeepsLogits(config, model.weights, {9, 8, 7, 6, 5, 4, 3}, 4);
+}
+
 TEST(PassNumerics, Stories15MKeepsLogits) {
   const char *cache = std::getenv("LLMC_MODEL_CACHE");
   const char *home = std::getenv("HOME");

@@ -218,10 +218,11 @@ TEST(Rope, PositionZeroIsIdentityAndRotationPreservesNorms) {
 namespace {
 
 /// Naive attention in double: softmax(q.k * scale) . v over positions [0, pos].
+/// With `window` > 0, only positions (pos - window, pos].
 std::vector<double> naiveAttention(const std::vector<float> &q,
                                    const KvCache &cache, int64_t layer,
                                    const std::vector<int32_t> &positions,
-                                   int64_t H, float scale) {
+                                   int64_t H, float scale, int64_t window = 0) {
   const int64_t D = cache.headDim(), group = H / cache.numKvHeads();
   const int64_t T = int64_t(positions.size());
   std::vector<double> out(size_t(T * H * D), 0.0);
@@ -229,7 +230,10 @@ std::vector<double> naiveAttention(const std::vector<float> &q,
     for (int64_t h = 0; h < H; ++h) {
       const int64_t kvh = h / group;
       std::vector<double> s;
-      for (int64_t p = 0; p <= positions[size_t(t)]; ++p) {
+      const int64_t first =
+          window > 0 ? std::max<int64_t>(0, positions[size_t(t)] - window + 1)
+                     : 0;
+      for (int64_t p = first; p <= positions[size_t(t)]; ++p) {
         double d = 0;
         for (int64_t i = 0; i < D; ++i)
           d += double(q[size_t((t * H + h) * D + i)]) *
@@ -242,7 +246,7 @@ std::vector<double> naiveAttention(const std::vector<float> &q,
       for (size_t p = 0; p < s.size(); ++p)
         for (int64_t i = 0; i < D; ++i)
           out[size_t((t * H + h) * D + i)] +=
-              s[p] / sum * cache.v(layer, int64_t(p))[kvh * D + i];
+              s[p] / sum * cache.v(layer, first + int64_t(p))[kvh * D + i];
     }
   return out;
 }
@@ -328,6 +332,50 @@ TEST(Attention, MatchesNaiveDoubleFormulaWithGqa) {
   // ~100 float ulps of headroom for the fp32 softmax and accumulation.
   for (size_t i = 0; i < out.size(); ++i)
     EXPECT_NEAR(out[i], expected[i], 1e-5) << "element " << i;
+}
+
+TEST(Attention, SlidingWindowSeesOnlyTheLastWindowPositions) {
+  const int64_t H = 4, KvH = 2, D = 16, window = 5;
+  KvCache cache(1, KvH, D, 32);
+  fillCache(cache, 0, 20, 50);
+  // Shorter than the window, exactly the window, longer.
+  const std::vector<int32_t> pos = {2, 4, 5, 19};
+  const int64_t T = int64_t(pos.size());
+  auto q = randomVector(size_t(T * H * D), 51);
+  const float scale = 1.0f / std::sqrt(float(D));
+  std::vector<float> out(size_t(T * H * D));
+  attention(q.data(), cache, 0, pos.data(), T, H, scale, out.data(), nullptr,
+            window);
+  auto expected = naiveAttention(q, cache, 0, pos, H, scale, window);
+  for (size_t i = 0; i < out.size(); ++i)
+    EXPECT_NEAR(out[i], expected[i], 1e-5) << "element " << i;
+  // Rows before the window do not matter: overwrite position 14 (outside
+  // the window of position 19, which starts at 15) and nothing changes.
+  auto k = randomVector(size_t(KvH * D), 52), v = randomVector(k.size(), 53);
+  cache.write(0, 14, k.data(), v.data());
+  std::vector<float> again(out.size());
+  attention(q.data(), cache, 0, pos.data(), T, H, scale, again.data(), nullptr,
+            window);
+  EXPECT_EQ(out, again);
+}
+
+TEST(HeadRmsNorm, NormalizesEveryHeadOnItsOwn) {
+  // Two tokens of two heads of 2: head values (3, 4) -> rms 3.5355.
+  std::vector<float> x = {3, 4, 1, 1, 0, 2, 6, 8};
+  const std::vector<float> weight = {1.0f, 2.0f};
+  headRmsNorm(x.data(), weight.data(), 2, 2, 2, 0.0f);
+  const float r = 1.0f / std::sqrt(12.5f);
+  const std::vector<float> expected = {
+      3 * r, 8 * r, 1, 2, 0, 2 * std::sqrt(2.0f), 6 * r / 2, 16 * r / 2};
+  for (size_t i = 0; i < x.size(); ++i)
+    EXPECT_NEAR(x[i], expected[i], 1e-6) << "element " << i;
+}
+
+TEST(AddBias, AddsTheVectorToEveryRow) {
+  std::vector<float> x = {1, 2, 3, 4, 5, 6};
+  const std::vector<float> bias = {10, 20, 30};
+  addBias(x.data(), bias.data(), 2, 3);
+  EXPECT_EQ(x, (std::vector<float>{11, 22, 33, 14, 25, 36}));
 }
 
 TEST(Attention, ThreadedEqualsSingleThreadedBitForBit) {
