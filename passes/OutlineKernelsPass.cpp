@@ -324,6 +324,13 @@ static ProjectionRows phaseRows(bool isPrefill) {
 }
 
 LogicalResult PhaseOutliner::lowerLinear(LinearOp op) {
+  // Biases are fused into the QKV projection's epilogue; no other projection
+  // kernel adds one.
+  if (op.getBiasAttr())
+    return op.emitError() << kPassName
+                          << ": llm.linear with a bias has no kernel; only "
+                             "the q/k/v biases are supported, fused into "
+                             "llm.qkv_rope_cache by the fusion pipeline";
   llmc::ProjectionShape shape;
   shape.n = op.getOutDim();
   shape.k = op.getInDim();
@@ -396,7 +403,11 @@ LogicalResult PhaseOutliner::lowerQkvRopeCache(QKVRopeCacheOp op) {
                      cache.getHeadDim(), cache.getMaxSeqLen()};
   shape.n = (op.getNumHeads() + 2 * cache.getNumKvHeads()) * cache.getHeadDim();
   shape.halfSplitRope = op.getStyle() == RopeStyle::HalfSplit;
+  shape.headNorm = bool(op.getQNormAttr());
   MLIRContext *context = builder.getContext();
+  auto weightOrNull = [&](FlatSymbolRefAttr name) -> Attribute {
+    return name ? weight(name) : Attribute(kernel::NullAttr::get(context));
+  };
   // Decode's row s is slot s: no token-to-slot map.
   Attribute tokenSlots = isPrefill ? input("token_slots")
                                    : Attribute(kernel::NullAttr::get(context));
@@ -407,7 +418,10 @@ LogicalResult PhaseOutliner::lowerQkvRopeCache(QKVRopeCacheOp op) {
       kernel::ConstantAttr::get(context, "rope_inv_freq"),
       result(0),
       kernel::KvKeysAttr::get(context, op.getLayer()),
-      kernel::KvValuesAttr::get(context, op.getLayer())};
+      kernel::KvValuesAttr::get(context, op.getLayer()),
+      weightOrNull(op.getBiasAttr()),
+      weightOrNull(op.getQNormAttr()),
+      weightOrNull(op.getKNormAttr())};
   Value newCache = map(op.getCache());
   FailureOr<kernel::LaunchOp> launch = createProjection(
       op, "qkv_rope_cache", shape, phaseRows(isPrefill), map(op.getX()),
@@ -419,6 +433,8 @@ LogicalResult PhaseOutliner::lowerQkvRopeCache(QKVRopeCacheOp op) {
   // What the engine's rope_inv_freq table is computed from.
   SmallVector<NamedAttribute> constants(launch->getConstantsAttr().getValue());
   constants.push_back(builder.getNamedAttr("rope_theta", op.getThetaAttr()));
+  if (FloatAttr eps = op.getNormEpsAttr())
+    constants.push_back(builder.getNamedAttr("norm_eps", eps));
   if (RopeScalingAttr scaling = op.getScalingAttr()) {
     constants.push_back(builder.getNamedAttr(
         "rope_scaling_factor",
@@ -454,7 +470,10 @@ LogicalResult PhaseOutliner::lowerAttention(AttentionOp op) {
   Attribute cacheValues = kernel::KvValuesAttr::get(context, op.getLayer());
   Attribute null = kernel::NullAttr::get(context);
   int64_t width = shape.heads * shape.headDim;
-  std::pair<StringRef, Attribute> scale = {"scale", op.getScaleAttr()};
+  SmallVector<std::pair<StringRef, Attribute>> attentionConstants = {
+      {"scale", op.getScaleAttr()}};
+  if (IntegerAttr window = op.getWindowAttr())
+    attentionConstants.push_back({"window", window});
 
   if (isPrefill) {
     llmc::StatusOr<KernelChoice> choice =
@@ -472,7 +491,7 @@ LogicalResult PhaseOutliner::lowerAttention(AttentionOp op) {
                     input("query_starts"),
                     input("start_positions"),
                     result(0)};
-    request.extraConstants = {scale};
+    request.extraConstants = attentionConstants;
     values.map(op.getResult(), createLaunch(*choice, request).getResult(0));
     return success();
   }
@@ -497,7 +516,7 @@ LogicalResult PhaseOutliner::lowerAttention(AttentionOp op) {
       input("positions"), kernel::SlotAttr::get(context, "finished"),
       result(0),          result(1),
       result(2),          null};
-  partition.extraConstants = {scale};
+  partition.extraConstants = attentionConstants;
   kernel::LaunchOp partitionLaunch = createLaunch(choice->partition, partition);
 
   LaunchRequest reduce = makeRequest("attention_reduce", op);
@@ -513,7 +532,7 @@ LogicalResult PhaseOutliner::lowerAttention(AttentionOp op) {
                  operand(1),
                  operand(2),
                  result(0)};
-  reduce.extraConstants = {scale};
+  reduce.extraConstants = attentionConstants;
   values.map(op.getResult(), createLaunch(choice->reduce, reduce).getResult(0));
   return success();
 }

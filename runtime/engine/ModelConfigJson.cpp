@@ -35,6 +35,9 @@ json toJson(const ModelConfig &c) {
           {"rope_style", ropeStyleName(c.ropeStyle)},
           {"rope_scaling", scaling},
           {"tie_word_embeddings", c.tieWordEmbeddings},
+          {"qkv_bias", c.qkvBias},
+          {"qk_norm", c.qkNorm},
+          {"sliding_window", c.slidingWindow},
           {"bos_token_id", c.bosTokenId},
           {"eos_token_ids", c.eosTokenIds.empty()
                                 ? std::vector<int64_t>{c.eosTokenId}
@@ -75,6 +78,9 @@ static StatusOr<ModelConfig> parse(const json &j) {
         .get_to(c.ropeScaling.originalMaxPositionEmbeddings);
   }
   j.at("tie_word_embeddings").get_to(c.tieWordEmbeddings);
+  j.at("qkv_bias").get_to(c.qkvBias);
+  j.at("qk_norm").get_to(c.qkNorm);
+  j.at("sliding_window").get_to(c.slidingWindow);
   j.at("bos_token_id").get_to(c.bosTokenId);
   j.at("eos_token_ids").get_to(c.eosTokenIds);
   if (c.eosTokenIds.empty())

@@ -124,6 +124,12 @@ namespace {
 
 /// The Params fields every attention kernel sets alike: the query rows and
 /// the paged KV cache they attend to.
+/// A sliding window (Mistral), when the launch has one.
+void emitWindow(const LaunchSpec &l, CudaWriter &out) {
+  if (l.constants.count("window"))
+    out.line("params.window = ", constantText(l, "window"), ";");
+}
+
 void emitAttentionCacheFields(const LaunchSpec &l, CudaWriter &out) {
   out.line("params.q = q;");
   out.line("params.qRowStride = ", constantText(l, "q_row_stride"), ";");
@@ -154,6 +160,7 @@ void prefillAttentionBody(const Wrapper &w, CudaWriter &out) {
   out.line("params.scale = ", floatConstantText(l, "scale"), ";");
   out.line("params.out = out;");
   out.line("params.outRowStride = ", constantText(l, "out_row_stride"), ";");
+  emitWindow(l, out);
   out.line("Kernel::run(params);");
 }
 
@@ -200,6 +207,7 @@ void decodeAttentionBody(const Wrapper &w, CudaWriter &out) {
   out.line("params.maxPartitions = ", constantText(l, "max_partitions"), ";");
   out.line("params.out = out;");
   out.line("params.outRowStride = ", constantText(l, "out_row_stride"), ";");
+  emitWindow(l, out);
   out.line("Kernel::run(params);");
 }
 
@@ -215,7 +223,9 @@ std::vector<KernelDef> attentionKernelDefs() {
        false,
        prefillAttentionParameters,
        nullptr,
-       prefillAttentionBody},
+       prefillAttentionBody,
+       /*minBlocksPerSm=*/0,
+       /*optionalConstants=*/{"window"}},
       {"PagedAttentionDecodePartition",
        "PagedAttentionDecodePartition",
        "PagedAttentionDecode.cuh",
@@ -225,7 +235,9 @@ std::vector<KernelDef> attentionKernelDefs() {
        false,
        decodePartitionParameters,
        nullptr,
-       decodeAttentionBody},
+       decodeAttentionBody,
+       /*minBlocksPerSm=*/0,
+       /*optionalConstants=*/{"window"}},
       {"PagedAttentionDecodeReduce",
        "PagedAttentionDecodeReduce",
        "PagedAttentionDecode.cuh",
@@ -235,7 +247,9 @@ std::vector<KernelDef> attentionKernelDefs() {
        false,
        decodeReduceParameters,
        nullptr,
-       decodeAttentionBody},
+       decodeAttentionBody,
+       /*minBlocksPerSm=*/0,
+       /*optionalConstants=*/{"window"}},
   };
 }
 

@@ -44,7 +44,11 @@ std::vector<WrapperParam> ropeKvWriteParameters() {
            "rope_inv_freq", false},
           arena("bf16 *", "q"),
           {"bf16 *", "k_cache", ArgKind::KvKeys, "", false},
-          {"bf16 *", "v_cache", ArgKind::KvValues, "", false}};
+          {"bf16 *", "v_cache", ArgKind::KvValues, "", false},
+          // Optional: the q/k/v bias (Qwen2), the q and k head norms (Qwen3).
+          {"const bf16 *", "bias", ArgKind::Weight, "", true},
+          {"const bf16 *", "q_norm", ArgKind::Weight, "", true},
+          {"const bf16 *", "k_norm", ArgKind::Weight, "", true}};
 }
 void fillRopeKvWrite(const LaunchSpec &launch, CudaWriter &out) {
   out.line("params.positions = positions;");
@@ -56,16 +60,26 @@ void fillRopeKvWrite(const LaunchSpec &launch, CudaWriter &out) {
   out.line("params.q = q;");
   out.line("params.kCache = k_cache;");
   out.line("params.vCache = v_cache;");
+  out.line("params.bias = bias;");
+  if (launch.epilogueParams.at("HeadNorm") != 0) {
+    out.line("params.qNorm = q_norm;");
+    out.line("params.kNorm = k_norm;");
+    out.line("params.normEps = ", floatConstantText(launch, "norm_eps"), ";");
+  }
 }
 std::string ropeKvWriteArguments(const LaunchSpec &launch) {
   // RopeLayout's values (Rope.cuh): 0 interleaved, 1 half-split.
   int64_t layout = launch.epilogueParams.at("Layout");
-  return joinList(
-      {std::to_string(launch.epilogueParams.at("Heads")),
-       std::to_string(launch.epilogueParams.at("KvHeads")),
-       std::to_string(launch.epilogueParams.at("HeadDim")),
-       std::to_string(launch.epilogueParams.at("BlockSize")),
-       layout == 0 ? "RopeLayout::Interleaved" : "RopeLayout::HalfSplit"});
+  std::vector<std::string> arguments = {
+      std::to_string(launch.epilogueParams.at("Heads")),
+      std::to_string(launch.epilogueParams.at("KvHeads")),
+      std::to_string(launch.epilogueParams.at("HeadDim")),
+      std::to_string(launch.epilogueParams.at("BlockSize")),
+      layout == 0 ? "RopeLayout::Interleaved" : "RopeLayout::HalfSplit"};
+  // HeadNorm defaults to false in the library.
+  if (launch.epilogueParams.at("HeadNorm") != 0)
+    arguments.push_back("true");
+  return joinList(arguments);
 }
 
 } // namespace
@@ -102,7 +116,7 @@ std::vector<EpilogueDef> projectionEpilogueDefs() {
        columnsArgument},
       {"RopeKvWrite",
        "RopeKvWriteEpilogue",
-       {"Heads", "KvHeads", "HeadDim", "BlockSize", "Layout"},
+       {"Heads", "KvHeads", "HeadDim", "BlockSize", "Layout", "HeadNorm"},
        {"max_blocks_per_seq"},
        ropeKvWriteParameters,
        fillRopeKvWrite,
@@ -111,7 +125,7 @@ std::vector<EpilogueDef> projectionEpilogueDefs() {
        // scaling; the launch records what it was computed from.
        /*optionalConstants=*/
        {"rope_theta", "rope_scaling_factor", "rope_low_freq_factor",
-        "rope_high_freq_factor", "rope_original_max_position"}},
+        "rope_high_freq_factor", "rope_original_max_position", "norm_eps"}},
   };
 }
 

@@ -117,6 +117,9 @@ struct ProjectionShape {
   /// RopeKvWrite only.
   AttentionShape attention;
   bool halfSplitRope = false; ///< RopeKvWrite only: pairs (i, i + d/2)
+  /// RopeKvWrite only: q and k heads RMS-normalized before RoPE (Qwen3),
+  /// which needs whole heads in a tile.
+  bool headNorm = false;
 };
 
 /// Embed<Vocab, Dim, 256>: one block per token row.

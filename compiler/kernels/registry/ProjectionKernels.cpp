@@ -63,13 +63,15 @@ NamedIntegers epilogueParams(const ProjectionShape &shape,
           {"KvHeads", a.kvHeads},
           {"HeadDim", a.headDim},
           {"BlockSize", options.kvBlockSize},
-          {"Layout", shape.halfSplitRope ? 1 : 0}};
+          {"Layout", shape.halfSplitRope ? 1 : 0},
+          {"HeadNorm", shape.headNorm ? 1 : 0}};
 }
 
 /// Output columns a tile must hold together: a whole head for half-split
 /// RoPE (its pairs are half a head apart), else a pair.
 int64_t tileColumnUnit(const ProjectionShape &shape) {
-  if (shape.epilogue == EpilogueKind::RopeKvWrite && shape.halfSplitRope)
+  if (shape.epilogue == EpilogueKind::RopeKvWrite &&
+      (shape.halfSplitRope || shape.headNorm))
     return shape.attention.headDim;
   return 2;
 }
@@ -110,13 +112,26 @@ MmaTile chooseMmaTile(const ProjectionShape &shape, bool fewRows) {
   return tile;
 }
 
-/// Gemv's TileN: 16 columns, or whole heads for half-split RoPE. Narrow tiles
-/// give many blocks, and eight warps of two rows each keep enough loads in
-/// flight to stream the weights (1 row on an H100: 2.0-2.8 TB/s against
-/// 0.9-2.6 TB/s for 32-column tiles of four warps).
-int64_t chooseGemvTileN(const ProjectionShape &shape) {
+/// Gemv's block: warps, weight rows each streams at once, and rows (output
+/// columns) per block.
+struct GemvTile {
+  int64_t warps, rowsPerWarp, tileN;
+};
+
+/// Decode is bound by streaming the weights, which needs many blocks resident
+/// on every SM. Up to 8 slots, a block of four warps with one weight row each
+/// gives N / 4 blocks (1024 for a 4096-wide projection); a 4-row block of 128
+/// threads streamed the 7B projections at 77-101% of copy bandwidth on an
+/// H200, against 34-42% for 32 rows a block. Whole heads (half-split RoPE,
+/// head norms) need a head-wide tile: eight warps of two rows each over 16
+/// columns or a head keep enough loads in flight there (1 row on an H100:
+/// 2.0-2.8 TB/s against 0.9-2.6 TB/s for 32-column tiles of four warps), and
+/// so do more than 8 rows, whose accumulators grow with the rows.
+GemvTile chooseGemvTile(const ProjectionShape &shape, int64_t maxRows) {
   int64_t unit = tileColumnUnit(shape);
-  return roundUp(16, std::lcm<int64_t>(unit, 2));
+  if (unit == 2 && maxRows <= 8)
+    return {4, 1, 4};
+  return {8, 2, roundUp(16, std::lcm<int64_t>(unit, 2))};
 }
 
 Status checkMmaShared(const MmaTile &tile) {
@@ -135,10 +150,6 @@ NamedIntegers mmaParams(const ProjectionShape &shape, const MmaTile &tile) {
           {"BK", tile.bk},         {"WarpsM", tile.warpsM},
           {"WarpsN", tile.warpsN}, {"Stages", tile.stages}};
 }
-
-/// Gemv's warps per block and weight rows per warp.
-constexpr int64_t kGemvWarps = 8;
-constexpr int64_t kGemvRowsPerWarp = 2;
 
 } // namespace
 
@@ -172,7 +183,8 @@ StatusOr<KernelChoice> selectProjection(const ProjectionShape &shape,
       rows == ProjectionRows::AllSlots ? "" : std::string("rows");
 
   if (slotShaped && maxRows <= kGemvMaxRows) {
-    int64_t tileN = chooseGemvTileN(shape);
+    GemvTile gemv = chooseGemvTile(shape, maxRows);
+    int64_t tileN = gemv.tileN;
     int64_t maxT = maxRows;
     if (maxT * tileN * kF32Bytes > kStaticSharedLimit)
       return Status::error("a Gemv tile of " + str(maxT) + " rows x " +
@@ -182,11 +194,11 @@ StatusOr<KernelChoice> selectProjection(const ProjectionShape &shape,
     choice.params = {{"N", shape.n},
                      {"K", shape.k},
                      {"MaxT", maxT},
-                     {"Warps", kGemvWarps},
-                     {"RowsPerWarp", kGemvRowsPerWarp},
+                     {"Warps", gemv.warps},
+                     {"RowsPerWarp", gemv.rowsPerWarp},
                      {"TileN", tileN}};
     choice.grid = {str(ceilDiv(shape.n, tileN)), "1", "1"};
-    choice.blockThreads = kGemvWarps * 32;
+    choice.blockThreads = gemv.warps * 32;
   } else {
     // A prefill step of few rows leaves most SMs idle under a 128-row tile
     // (a 4096-wide projection at 128 rows is 32 blocks): such steps run the
