@@ -1,9 +1,10 @@
-// ModelConfig: the hyper-parameters of a LLaMA-family decoder, independent of the
-// format it was read from (HF config.json, a llama2.c header, an llm-dialect module).
+// ModelConfig: the hyper-parameters of a LLaMA-family decoder, independent of
+// the format it was read from (HF config.json, a llama2.c header, an
+// llm-dialect module).
 //
 // Every importer fills one of these, validate() checks it once, and everything
-// downstream (the llm-dialect builder, the CPU reference, later the compiler and the
-// runtime) trusts it.
+// downstream (the llm-dialect builder, the CPU reference, later the compiler
+// and the runtime) trusts it.
 #pragma once
 
 #include "runtime/Status.h"
@@ -55,13 +56,14 @@ struct ModelConfig {
   /// Instruct); eosTokenId is its first element. Empty means {eosTokenId}.
   std::vector<int64_t> eosTokenIds;
 
-  /// Checks that the dimensions are positive and consistent (heads divide evenly,
-  /// head_dim even, GQA groups whole), that eps, theta and RoPE scaling are
-  /// usable and that the special token ids lie inside the vocabulary. The
+  /// Checks that the dimensions are positive and consistent (heads divide
+  /// evenly, head_dim even, GQA groups whole), that eps, theta and RoPE scaling
+  /// are usable and that the special token ids lie inside the vocabulary. The
   /// message names `source` (a file).
   Status validate(const std::string &source) const;
 
-  /// Dims of the fused QKV projection output: (numHeads + 2*numKvHeads) * headDim.
+  /// Dims of the fused QKV projection output: (numHeads + 2*numKvHeads) *
+  /// headDim.
   int64_t qDim() const { return numHeads * headDim; }
   int64_t kvDim() const { return numKvHeads * headDim; }
 

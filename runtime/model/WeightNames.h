@@ -1,5 +1,5 @@
-// Canonical weight names: the Hugging Face LlamaForCausalLM names, used by every
-// importer, the llm-dialect builder and the CPU reference alike.
+// Canonical weight names: the Hugging Face LlamaForCausalLM names, used by
+// every importer, the llm-dialect builder and the CPU reference alike.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +15,9 @@ inline std::string lmHead() { return "lm_head.weight"; }
 inline std::string layer(int64_t i, const char *suffix) {
   return "model.layers." + std::to_string(i) + "." + suffix;
 }
-inline std::string attnNorm(int64_t i) { return layer(i, "input_layernorm.weight"); }
+inline std::string attnNorm(int64_t i) {
+  return layer(i, "input_layernorm.weight");
+}
 inline std::string wq(int64_t i) { return layer(i, "self_attn.q_proj.weight"); }
 inline std::string wk(int64_t i) { return layer(i, "self_attn.k_proj.weight"); }
 inline std::string wv(int64_t i) { return layer(i, "self_attn.v_proj.weight"); }
