@@ -1,8 +1,8 @@
 // Status and StatusOr: how every fallible function in llmc reports failure.
 //
-// Errors come back as values carrying a human-readable message that names the file
-// and the problem; only a tool's main() decides to print and exit. No exceptions
-// cross library boundaries.
+// Errors come back as values carrying a human-readable message that names the
+// file and the problem; only a tool's main() decides to print and exit. No
+// exceptions cross library boundaries.
 #pragma once
 
 #include <cassert>

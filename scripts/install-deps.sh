@@ -18,6 +18,7 @@ packages=(
   python3-matplotlib                           # bench/plot.py: charts of llm-bench reports
   npm                                          # fetches the model packages and the JS test oracles
   python3-jinja2                               # Jinja2: tie-breaker of the chat-template test
+  clang-format                                 # the format check of every C++/CUDA source
 )
 
 missing=()

@@ -15,6 +15,9 @@ config.test_exec_root = os.path.join(config.llmc_obj_root, "test")
 config.environment["PATH"] = os.pathsep.join(
     [config.llmc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")]
 )
+# A capture lives until the next CHECK-LABEL unless it is written $GLOBAL, so a
+# case cannot pass on a value captured in the case before it.
+config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
 # One NVRTC compile cache for every test that compiles an engine (lit runs
 # without HOME); tests about the cache itself set their own.
 config.environment["LLMC_CACHE_DIR"] = os.path.join(
@@ -24,6 +27,12 @@ config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(("%llmc-src", config.llmc_src_root))
 config.substitutions.append(("%llmc-obj", config.llmc_obj_root))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
+
+# The format check runs where clang-format is (scripts/install-deps.sh
+# installs Debian's, whose version the tree is formatted with).
+import shutil
+if shutil.which("clang-format") and shutil.which("git"):
+    config.available_features.add("clang-format")
 
 stories = os.path.join(config.llmc_model_cache, "stories15M")
 config.substitutions.append(("%stories15m", stories))

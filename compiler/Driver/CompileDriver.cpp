@@ -41,10 +41,15 @@ std::string mib(uint64_t bytes) {
   return text;
 }
 
+/// Whether `emit` writes an engine directory (else it prints).
+bool writesDirectory(EmitKind emit) {
+  return emit == EmitKind::Engine || emit == EmitKind::Manifest;
+}
+
 /// Everything about the options that can be checked before loading anything.
 Status checkOptions(const DriverOptions &options) {
   const CompileOptions &o = options.engine;
-  if (options.emit == EmitKind::Engine && options.output.empty())
+  if (writesDirectory(options.emit) && options.output.empty())
     return Status::error("no output directory (-o OUT.llmc)");
   if (o.maxSlots < 1)
     return Status::error("--max-slots must be positive, got " +
@@ -177,6 +182,36 @@ Status recordBinaries(const CompiledUnit &unit, const PhaseSource &source,
   return Status::ok();
 }
 
+/// Compiles every unit with NVRTC for the engine's archs and records the
+/// binaries in `manifest`'s modules and in the engine.
+StatusOr<CompileReport>
+compileKernels(const std::vector<PhaseSource> &units,
+               const CompileOptions &engineOptions, Manifest &manifest,
+               StagedDirectory &engine, Progress &progress,
+               const std::function<void(const std::string &)> &warn) {
+  LLMC_ASSIGN_OR_RETURN(nvrtc::Nvrtc nvrtc, nvrtc::Nvrtc::load());
+  LLMC_RETURN_IF_ERROR(checkArchs(engineOptions.archs, nvrtc));
+  LLMC_ASSIGN_OR_RETURN(std::string cacheDirectory,
+                        nvrtc::CompileCache::defaultDirectory());
+  nvrtc::CompileCache cache(cacheDirectory);
+  progress.stage("compiling " + std::to_string(units.size()) + " modules");
+  std::vector<std::string> warnings;
+  StatusOr<std::vector<CompiledUnit>> compiled = compileUnits(
+      units, engineOptions.archs, nvrtc, cache, progress, warnings);
+  for (const std::string &warning : warnings)
+    warn(warning + " (recompiled)");
+  if (!compiled.isOk())
+    return compiled.status();
+  CompileReport report;
+  for (size_t i = 0; i < compiled->size(); ++i) {
+    LLMC_RETURN_IF_ERROR(
+        recordBinaries((*compiled)[i], units[i], manifest.modules[i], engine));
+    for (const ArchBinary &binary : (*compiled)[i].binaries)
+      ++(binary.cacheHit ? report.cacheHits : report.compiled);
+  }
+  return report;
+}
+
 /// "tokenizer.bin" (llama2.c) or "tokenizer.json" (Hugging Face).
 TokenizerRef tokenizerRef(const std::string &path) {
   if (path.empty())
@@ -196,7 +231,7 @@ compileModel(const DriverOptions &options, std::ostream &emitted,
   // Claimed before any work, so that an output that cannot be written fails
   // at once.
   std::unique_ptr<StagedDirectory> engine;
-  if (options.emit == EmitKind::Engine) {
+  if (writesDirectory(options.emit)) {
     LLMC_ASSIGN_OR_RETURN(engine, StagedDirectory::create(options.output));
   }
 
@@ -207,9 +242,11 @@ compileModel(const DriverOptions &options, std::ostream &emitted,
   context.loadAllAvailableDialects();
 
   progress.stage("loading " + options.model);
+  // A manifest-only compile reads no weights.
   LLMC_ASSIGN_OR_RETURN(ModelSource source,
                         loadModelSource(options.model, options.tokenizer,
-                                        options.engine.syntheticWeights,
+                                        options.engine.syntheticWeights ||
+                                            options.emit == EmitKind::Manifest,
                                         context));
   CompileOptions engineOptions = options.engine;
   LLMC_ASSIGN_OR_RETURN(engineOptions.maxSeqLen,
@@ -280,25 +317,10 @@ compileModel(const DriverOptions &options, std::ostream &emitted,
   }
   module = nullptr; // the IR is not needed past this point
 
-  LLMC_ASSIGN_OR_RETURN(nvrtc::Nvrtc nvrtc, nvrtc::Nvrtc::load());
-  LLMC_RETURN_IF_ERROR(checkArchs(engineOptions.archs, nvrtc));
-  LLMC_ASSIGN_OR_RETURN(std::string cacheDirectory,
-                        nvrtc::CompileCache::defaultDirectory());
-  nvrtc::CompileCache cache(cacheDirectory);
-  progress.stage("compiling " + std::to_string(units.size()) + " modules");
-  std::vector<std::string> warnings;
-  StatusOr<std::vector<CompiledUnit>> compiled = compileUnits(
-      units, engineOptions.archs, nvrtc, cache, progress, warnings);
-  for (const std::string &warning : warnings)
-    warn(warning + " (recompiled)");
-  if (!compiled.isOk())
-    return compiled.status();
   CompileReport report;
-  for (size_t i = 0; i < compiled->size(); ++i) {
-    LLMC_RETURN_IF_ERROR(
-        recordBinaries((*compiled)[i], units[i], manifest.modules[i], *engine));
-    for (const ArchBinary &binary : (*compiled)[i].binaries)
-      ++(binary.cacheHit ? report.cacheHits : report.compiled);
+  if (options.emit == EmitKind::Engine) {
+    LLMC_ASSIGN_OR_RETURN(report, compileKernels(units, engineOptions, manifest,
+                                                 *engine, progress, warn));
   }
 
   if (!engineOptions.syntheticWeights) {

@@ -6,7 +6,8 @@
 // plan-memory); generate one CUDA unit per phase and the manifest's phase
 // entries; compile the units with NVRTC for every arch through the compile
 // cache; pack weights.bin; copy the tokenizer; hash every file; write
-// manifest.json. The engine is assembled in a temporary directory beside
+// manifest.json (EmitKind::Manifest stops short of NVRTC and the weights).
+// The engine is assembled in a temporary directory beside
 // the output and renamed into place last, so a failure at any stage leaves
 // the output as it was and no temporary directory behind.
 #pragma once
@@ -27,11 +28,17 @@ enum class EmitKind {
   Llm,    ///< the llm-dialect module after the fusion pipeline (to `emitted`)
   Kernel, ///< the kernel IR after plan-memory (to `emitted`)
   Cuda,   ///< the generated CUDA units (to `emitted`)
+  /// The engine directory without what is slow to make and not needed to
+  /// know the engine's shape and costs: manifest.json, kernels/*.cu and the
+  /// tokenizer, but no NVRTC compile (no PTX, no cubins, no ptxas report) and
+  /// no weights read or packed (the manifest records synthetic weights; the
+  /// layout is the same). llm-estimate reads it.
+  Manifest,
 };
 
 struct DriverOptions {
   std::string model;     ///< llama2.c .bin, HF directory or config.json, .mlir
-  std::string output;    ///< the engine directory (EmitKind::Engine)
+  std::string output;    ///< the engine directory (EmitKind::Engine, Manifest)
   std::string tokenizer; ///< empty: found beside the model
   /// archs, max_slots, kv_block_size, max_prefill_tokens, dtype,
   /// synthetic_weights; max_seq_len 0 means the model's context.
@@ -40,7 +47,7 @@ struct DriverOptions {
 };
 
 struct CompileReport {
-  Manifest manifest;    ///< EmitKind::Engine only
+  Manifest manifest;    ///< EmitKind::Engine and Manifest only
   size_t compiled = 0;  ///< NVRTC compiles run
   size_t cacheHits = 0; ///< compiles served by the cache
 };

@@ -1,4 +1,5 @@
-// The CUDA kernel library (compiler/kernels/*.cuh), embedded at build time.
+// The CUDA kernel library (compiler/kernels/*.cuh) and the engine ABI header
+// it includes (runtime/engine/EngineAbi.h), embedded at build time.
 //
 // The code generator's wrappers #include these headers by file name; NVRTC
 // receives every entry as a named header, in the compiler (to build cubins) and
@@ -10,7 +11,8 @@
 
 namespace llmc::kernels {
 
-/// File name ("Gemv.cuh") -> contents, for every header of the library.
+/// File name ("Gemv.cuh", "EngineAbi.h") -> contents, for every header of
+/// the library.
 const std::map<std::string, std::string> &kernelHeaders();
 
 } // namespace llmc::kernels

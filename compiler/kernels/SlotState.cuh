@@ -32,54 +32,22 @@
 #pragma once
 
 #include "Common.cuh"
+#include "EngineAbi.h"
 
 namespace llmc {
 namespace kernels {
 
-/// Stop ids per slot besides EOS; unused entries are -1.
-constexpr int kMaxStopIds = 4;
-
-/// Why a slot stopped; finished[s] holds one of these (0: still running).
-/// The order of the checks (and so the reason reported when several hold at
-/// once) is the CPU generator's: stop token, then max tokens, then context.
-enum FinishReason : int {
-  kRunning = 0,
-  kFinishedStopToken = 1,  ///< EOS or one of the stop ids was sampled
-  kFinishedMaxTokens = 2,  ///< generated == maxNewTokens
-  kFinishedContextEnd = 3, ///< the next position would be >= contextLimit
-  kSlotIdle = 4,           ///< no request (set by the host for free slots)
-};
-
-/// The device state of all slots, struct-of-arrays; every array has numSlots
-/// entries (stopIds has numSlots * kMaxStopIds). Passed by value to kernels.
-struct SlotState {
-  int *tokens;    ///< [S] last token: the next step's input
-  int *positions; ///< [S] position of tokens[s]; negative: no sequence
-  int *generated; ///< [S] tokens generated so far (the prompt not counted)
-  int *finished;  ///< [S] FinishReason; nonzero slots are skipped
-  const int *maxNewTokens;   ///< [S] finish once generated reaches this
-  const int *stopIds;        ///< [S, kMaxStopIds] extra stop tokens, -1 unused
-  const int *eosIds;         ///< [S] end-of-sequence token, -1 none
-  const int *contextLimits;  ///< [S] positions available to the request
-  const float *temperatures; ///< [S] 0 = greedy
-  const int *topKs;          ///< [S] 0 = no top-k filter
-  const float *topPs;        ///< [S] 1 = no nucleus filter
-  const unsigned long long *seeds; ///< [S] sampling seed
-  int numSlots;
-};
-
-/// One entry of the host-visible token ring: what slot s produced at one step.
-/// The host resets `token` to -1 after reading an entry; entries of slots that
-/// were already finished (or idle) at that step are left untouched, so a -1
-/// there means "nothing this step".
-struct __align__(8) TokenRingEntry {
-  int token;
-  int finishReason; ///< FinishReason after this token (0: still running)
-};
+// The slot state, its finish codes and the token ring entry are the engine
+// ABI (EngineAbi.h), shared with the runtime.
+using engine::FinishReason;
+using engine::kMaxStopIds;
+using engine::SlotState;
+using engine::TokenRingEntry;
 
 /// True when slot s takes part in a step.
 __device__ __forceinline__ bool slotIsActive(const SlotState &state, int s) {
-  return state.finished[s] == kRunning && state.positions[s] >= 0;
+  return state.finished[s] == static_cast<int>(FinishReason::Running) &&
+         state.positions[s] >= 0;
 }
 
 /// True when slot s is processed by a sampler or update launch given
@@ -97,8 +65,8 @@ slotSamplingStep(const SlotState &state, int s) {
 
 /// Appends `token` to active slot s and returns the slot's FinishReason after
 /// it (the CPU generator's order of checks). Does not touch the ring.
-__device__ __forceinline__ int slotAppendToken(const SlotState &state, int s,
-                                               int token) {
+__device__ __forceinline__ FinishReason slotAppendToken(const SlotState &state,
+                                                        int s, int token) {
   const int position = state.positions[s] + 1;
   const int generated = state.generated[s] + 1;
   state.tokens[s] = token;
@@ -111,16 +79,16 @@ __device__ __forceinline__ int slotAppendToken(const SlotState &state, int s,
   for (int i = 0; i < kMaxStopIds; ++i)
     stop = stop || (stops[i] >= 0 && token == stops[i]);
 
-  int reason = kRunning;
+  FinishReason reason = FinishReason::Running;
   if (stop)
-    reason = kFinishedStopToken;
+    reason = FinishReason::StopToken;
   else if (generated >= state.maxNewTokens[s])
-    reason = kFinishedMaxTokens;
+    reason = FinishReason::MaxTokens;
   else if (position >= state.contextLimits[s])
-    reason = kFinishedContextEnd;
-  state.finished[s] = reason;
+    reason = FinishReason::ContextEnd;
+  state.finished[s] = static_cast<int>(reason);
   // A finished slot reads as "no sequence" to every position-driven kernel.
-  state.positions[s] = reason == kRunning ? position : -1;
+  state.positions[s] = reason == FinishReason::Running ? position : -1;
   return reason;
 }
 
@@ -150,7 +118,7 @@ template <int Threads> struct SlotUpdateKernel {
       const int token = sampled[s];
       TokenRingEntry entry;
       entry.token = token;
-      entry.finishReason = slotAppendToken(state, s, token);
+      entry.finishReason = static_cast<int>(slotAppendToken(state, s, token));
       // One 8-byte store: the host never sees a token without its reason.
       *reinterpret_cast<int2 *>(entries + s) =
           make_int2(entry.token, entry.finishReason);

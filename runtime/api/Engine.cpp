@@ -5,14 +5,6 @@
 
 namespace llmc {
 
-// The scheduler and the device layer each mirror SlotState.cuh's constants.
-static_assert(serving::kMaxStopIds == gpu::kMaxStopIds,
-              "stop ids per slot disagree");
-static_assert(int(serving::kSlotIdle) == int(gpu::FinishReason::Idle) &&
-                  int(serving::kSlotContextEnd) ==
-                      int(gpu::FinishReason::ContextEnd),
-              "finish codes disagree");
-
 //===----------------------------------------------------------------------===//
 // TokenStream
 //===----------------------------------------------------------------------===//
@@ -366,7 +358,7 @@ Status Engine::collectOldest() {
     LLMC_ASSIGN_OR_RETURN(std::vector<gpu::SlotToken> tokens,
                           device_->collect(ticket));
     for (const gpu::SlotToken &t : tokens)
-      events.push_back({int32_t(t.slot), t.token, int32_t(t.reason)});
+      events.push_back({int32_t(t.slot), t.token, t.reason});
     if (device_->profilesLaunches()) {
       LLMC_ASSIGN_OR_RETURN(std::vector<gpu::LaunchTiming> timings,
                             device_->launchTimings(ticket));

@@ -6,18 +6,6 @@
 
 namespace llmc {
 
-const char *finishReasonName(FinishReason reason) {
-  switch (reason) {
-  case FinishReason::StopToken:
-    return "stop";
-  case FinishReason::MaxTokens:
-    return "length";
-  case FinishReason::ContextEnd:
-    return "context";
-  }
-  return "unknown";
-}
-
 static Status checkRequest(const CpuModel &model,
                            const GenerationRequest &request) {
   const int64_t context = model.config().maxSeqLen;

@@ -8,6 +8,7 @@
 
 #include "runtime/Status.h"
 #include "runtime/cpu/CpuModel.h"
+#include "runtime/engine/EngineAbi.h"
 #include "runtime/metrics/RequestMetrics.h"
 #include "runtime/reference/ReferenceOps.h"
 
@@ -24,12 +25,12 @@ struct GenerationRequest {
   std::vector<int32_t> stopTokenIds; ///< generation ends after any of these
 };
 
-enum class FinishReason {
-  StopToken,  ///< produced a token of stopTokenIds
-  MaxTokens,  ///< produced maxTokens tokens
-  ContextEnd, ///< the sequence filled the model's context
-};
-const char *finishReasonName(FinishReason reason);
+/// Why generation ended, in the engine's codes: StopToken (produced a token of
+/// stopTokenIds), MaxTokens (produced maxTokens tokens) or ContextEnd (the
+/// sequence filled the model's context).
+using engine::FinishReason;
+/// "stop", "length", "context".
+using engine::finishReasonName;
 
 struct GenerationResult {
   std::vector<int32_t> tokens; ///< generated ids (the stop token included)

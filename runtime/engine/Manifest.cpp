@@ -3,10 +3,12 @@
 // in ManifestJson.cpp.
 #include "runtime/engine/Manifest.h"
 
+#include "runtime/engine/EngineAbi.h"
 #include "runtime/engine/LaunchDims.h"
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <set>
 
 namespace llmc {
@@ -108,16 +110,17 @@ StatusOr<ArgKind> argKindFromName(const std::string &name) {
 }
 
 const std::vector<std::string> &bindingNames(ArgKind kind) {
-  static const std::vector<std::string> inputs = {
-      "tokens",    "positions",    "token_slots",     "block_tables",
-      "seq_slots", "query_starts", "start_positions", "logit_rows",
-      "logits",    "slot_mask",    "token_ring",      "step_counter"};
-  static const std::vector<std::string> slots = {
-      "tokens",         "positions", "generated", "finished",
-      "max_new_tokens", "stop_ids",  "eos_ids",   "context_limits",
-      "temperatures",   "top_ks",    "top_ps",    "seeds"};
-  static const std::vector<std::string> scalars = {
-      "rows", "seqs", "max_chunk_rows", "ring_rows"};
+  // The engine ABI's lists (EngineAbi.h).
+  static const std::vector<std::string> inputs(std::begin(engine::kInputNames),
+                                               std::end(engine::kInputNames));
+  static const std::vector<std::string> slots = [] {
+    std::vector<std::string> names;
+    for (const engine::SlotArrayInfo &array : engine::kSlotArrays)
+      names.push_back(array.name);
+    return names;
+  }();
+  static const std::vector<std::string> scalars(
+      std::begin(engine::kScalarNames), std::end(engine::kScalarNames));
   static const std::vector<std::string> free;
   switch (kind) {
   case ArgKind::Input:

@@ -41,15 +41,10 @@ enum class ArgKind {
   Weight,   ///< weights.bin tensor `name` (its offset is in the weight layout)
   KvKeys,   ///< the K pool of `layer` (PagedKvLayout base for the layer)
   KvValues, ///< the V pool of `layer`
-  Input,    ///< a runtime-owned buffer: tokens, positions, token_slots,
-            ///< block_tables, seq_slots, query_starts, start_positions,
-            ///< logit_rows, logits, slot_mask, token_ring, step_counter
-  Slot,     ///< a SlotState array: tokens, positions, generated, finished,
-            ///< max_new_tokens, stop_ids, eos_ids, context_limits,
-            ///< temperatures, top_ks, top_ps, seeds
+  Input,    ///< a runtime-owned buffer (EngineAbi.h's input buffers)
+  Slot,     ///< a SlotState array (EngineAbi.h's slot arrays)
   Constant, ///< an engine constant uploaded once (manifest `constants`)
-  Scalar,   ///< int32 known per launch: rows, seqs, max_chunk_rows,
-            ///< ring_rows
+  Scalar,   ///< int32 known per launch (EngineAbi.h's launch scalars)
   Null,     ///< a null pointer (an optional input this phase does not use,
             ///< e.g. decode's token_slots: row s is slot s)
 };
@@ -233,9 +228,8 @@ struct Manifest {
 /// "scalar": the spelling in manifest.json.
 const char *argKindName(ArgKind kind);
 StatusOr<ArgKind> argKindFromName(const std::string &name);
-/// The names an Input, Slot or Scalar binding may have (the lists in ArgKind's
-/// comments; Scalar: rows, seqs, max_chunk_rows); empty for the other kinds,
-/// whose names are free (weights, constants).
+/// The names an Input, Slot or Scalar binding may have (EngineAbi.h); empty
+/// for the other kinds, whose names are free (weights, constants).
 const std::vector<std::string> &bindingNames(ArgKind kind);
 
 /// "SOURCE: format_version V is not the version this runtime reads (2);

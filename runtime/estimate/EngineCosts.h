@@ -3,10 +3,9 @@
 // terms, the rows each phase is sized for, its weight bytes, its KV-cache
 // geometry and its arenas.
 //
-// Two sources fill it: a compiled engine's manifest (the compiler's own count
-// of every launch it emitted, exact by construction), or a model config alone
-// (ShapeCosts.h: the same counts made from the shapes, an approximation of
-// what the compiler would emit).
+// One source fills it: an engine's manifest, the compiler's own count of every
+// launch it emitted (for a model not compiled yet, llm-estimate has
+// llm-compile write the manifest alone).
 #pragma once
 
 #include "runtime/Status.h"
@@ -35,8 +34,6 @@ struct EngineCosts {
   int64_t maxSeqLen = 0;   ///< positions per request
   int64_t kvBlockSize = 1; ///< KV positions per block (memory is paged)
   uint64_t weightBytes = 0;
-  /// True when the counts come from the shapes, not from a compiled engine.
-  bool approximate = false;
 
   /// K and V of one position in every layer: 2 * layers * kv_heads *
   /// head_dim * 2 bytes (bf16).

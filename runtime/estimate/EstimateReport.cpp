@@ -69,7 +69,6 @@ json toJson(const Estimate &e, const EngineCosts &costs) {
   decode["context"] = e.decodeContext;
   return {
       {"source", costs.source},
-      {"approximate", costs.approximate},
       {"model", costs.config.name},
       {"device",
        {{"name", e.roofline.device.name},
@@ -102,8 +101,7 @@ json toJson(const Estimate &e, const EngineCosts &costs) {
 std::string formatEstimate(const Estimate &e, const EngineCosts &costs) {
   std::ostringstream out;
   const DeviceCeilings &device = e.roofline.device;
-  out << "model: " << costs.config.name << " from " << costs.source
-      << (costs.approximate ? " (costs counted from the shapes)" : "") << "\n"
+  out << "model: " << costs.config.name << " from " << costs.source << "\n"
       << "device: " << device.name << " (" << device.source
       << "): " << withPrefix(device.bandwidthBytesPerSecond, "B/s") << ", "
       << withPrefix(device.matrixFlopsPerSecond, "FLOP/s")

@@ -9,29 +9,17 @@ namespace llmc::gpu {
 
 namespace {
 
-/// One entry of the pinned token ring (SlotState.cuh's TokenRingEntry).
-struct RingEntry {
-  int32_t token;
-  int32_t finishReason;
-};
-
 uint64_t alignUp(uint64_t value, uint64_t alignment) {
   return (value + alignment - 1) / alignment * alignment;
 }
 
-/// The SlotState arrays, in the order they sit in one device buffer, with
-/// their element size and count per slot.
-struct SlotField {
-  const char *name;
-  uint64_t elementBytes;
-  uint64_t perSlot;
-};
-constexpr SlotField kSlotFields[] = {
-    {"tokens", 4, 1},   {"positions", 4, 1},      {"generated", 4, 1},
-    {"finished", 4, 1}, {"max_new_tokens", 4, 1}, {"stop_ids", 4, kMaxStopIds},
-    {"eos_ids", 4, 1},  {"context_limits", 4, 1}, {"temperatures", 4, 1},
-    {"top_ks", 4, 1},   {"top_ps", 4, 1},         {"seeds", 8, 1},
-};
+/// Bytes one slot takes in slot array `name` (engine::kSlotArrays).
+uint64_t slotStride(const std::string &name) {
+  for (const engine::SlotArrayInfo &array : engine::kSlotArrays)
+    if (name == array.name)
+      return uint64_t(array.elementBytes) * uint64_t(array.perSlot);
+  return 0;
+}
 
 /// The prefill inputs, in the order they sit in one device buffer; `rows`
 /// arrays have one entry per token row, the others one per slot (+1).
@@ -205,10 +193,13 @@ Status DeviceModel::allocateBuffers(const DeviceOptions &options) {
   // Slot arrays: every slot starts idle, with no position.
   uint64_t slotBytes = 0;
   std::map<std::string, uint64_t> slotOffsets;
-  for (const SlotField &field : kSlotFields) {
-    slotOffsets[field.name] = slotBytes;
-    slotBytes = alignUp(
-        slotBytes + field.elementBytes * field.perSlot * uint64_t(slots), 256);
+  // The arrays sit in one device buffer in the ABI's order.
+  for (const engine::SlotArrayInfo &array : engine::kSlotArrays) {
+    slotOffsets[array.name] = slotBytes;
+    slotBytes =
+        alignUp(slotBytes + uint64_t(array.elementBytes) *
+                                uint64_t(array.perSlot) * uint64_t(slots),
+                256);
   }
   LLMC_ASSIGN_OR_RETURN(slotArrays_,
                         DeviceBuffer::allocate(*driver_, slotBytes));
@@ -243,14 +234,14 @@ Status DeviceModel::allocateBuffers(const DeviceOptions &options) {
 
   LLMC_ASSIGN_OR_RETURN(stepCounter_, DeviceBuffer::allocate(*driver_, 8));
   LLMC_RETURN_IF_ERROR(stepCounter_.fill(0));
-  LLMC_ASSIGN_OR_RETURN(
-      tokenRing_,
-      cuda::PinnedBuffer::allocate(
-          *driver_, size_t(ringRows_) * size_t(slots) * sizeof(RingEntry),
-          CU_MEMHOSTALLOC_DEVICEMAP));
-  auto *entries = static_cast<RingEntry *>(tokenRing_.data());
+  LLMC_ASSIGN_OR_RETURN(tokenRing_, cuda::PinnedBuffer::allocate(
+                                        *driver_,
+                                        size_t(ringRows_) * size_t(slots) *
+                                            sizeof(engine::TokenRingEntry),
+                                        CU_MEMHOSTALLOC_DEVICEMAP));
+  auto *entries = static_cast<engine::TokenRingEntry *>(tokenRing_.data());
   for (size_t i = 0; i < size_t(ringRows_) * size_t(slots); ++i)
-    entries[i] = RingEntry{-1, 0};
+    entries[i] = engine::TokenRingEntry{-1, 0};
 
   // Per-step staging: a prefill's inputs, every slot's admission and every
   // block-table entry, each at most once per step.
@@ -362,11 +353,8 @@ Status DeviceModel::setWord(CUdeviceptr target, int32_t value) {
 Status DeviceModel::admit(int slot, const SlotInit &init) {
   LLMC_RETURN_IF_ERROR(checkSlot(slot));
   auto put = [&](const char *field, const void *value, std::size_t bytes) {
-    const std::size_t perSlot = std::strcmp(field, "seeds") == 0 ? 8 : 4;
-    const std::size_t width =
-        std::strcmp(field, "stop_ids") == 0 ? kMaxStopIds * 4 : perSlot;
     return copyStaged(value, bytes,
-                      slotPointers_[field] + size_t(slot) * width);
+                      slotPointers_[field] + size_t(slot) * slotStride(field));
   };
   const int32_t zero = 0, none = -1;
   LLMC_RETURN_IF_ERROR(put("positions", &none, 4));
@@ -593,10 +581,10 @@ DeviceModel::collect(const StepTicket &ticket) {
   std::vector<SlotToken> tokens;
   if (ticket.sampled) {
     const int64_t slots = maxSlots();
-    auto *row = static_cast<RingEntry *>(tokenRing_.data()) +
+    auto *row = static_cast<engine::TokenRingEntry *>(tokenRing_.data()) +
                 (ticket.updateIndex % uint64_t(ringRows_)) * uint64_t(slots);
     for (int64_t s = 0; s < slots; ++s) {
-      volatile RingEntry *entry = row + s;
+      volatile engine::TokenRingEntry *entry = row + s;
       if (entry->token < 0)
         continue;
       tokens.push_back(

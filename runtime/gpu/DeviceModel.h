@@ -4,11 +4,12 @@
 // step does; this class only turns that into queued GPU work.
 //
 // Everything a decode step reads lives on the device: the slot state
-// (SlotState.cuh), the block tables, the KV pools, the weights. A decode step
-// is one CUDA graph replay (decode launches + sample launches, captured per
-// bucket of active rows) and queues no host-to-device copy. New tokens come
-// back through a ring of pinned, device-mapped entries that the slot update
-// kernel writes; the host reads a step's row once the step's event completes.
+// (SlotState of runtime/engine/EngineAbi.h), the block tables, the KV pools,
+// the weights. A decode step is one CUDA graph replay (decode launches + sample
+// launches, captured per bucket of active rows) and queues no host-to-device
+// copy. New tokens come back through a ring of pinned, device-mapped entries
+// that the slot update kernel writes; the host reads a step's row once the
+// step's event completes.
 //
 // Host-to-device copies happen only for work that is not a decode step:
 // admitting a request into a slot and a prefill batch's chunk tables. Each
@@ -33,6 +34,7 @@
 #include "runtime/cuda/PinnedBuffer.h"
 #include "runtime/cuda/PrimaryContext.h"
 #include "runtime/cuda/Stream.h"
+#include "runtime/engine/EngineAbi.h"
 #include "runtime/gpu/EngineFiles.h"
 #include "runtime/gpu/LaunchProfiler.h"
 #include "runtime/gpu/PhaseLaunches.h"
@@ -46,17 +48,8 @@
 
 namespace llmc::gpu {
 
-/// Stop ids per slot besides EOS (SlotState.cuh's kMaxStopIds).
-constexpr int kMaxStopIds = 4;
-
-/// FinishReason of SlotState.cuh.
-enum class FinishReason : int32_t {
-  Running = 0,
-  StopToken = 1,
-  MaxTokens = 2,
-  ContextEnd = 3,
-  Idle = 4,
-};
+using engine::FinishReason;
+using engine::kMaxStopIds;
 
 struct DeviceOptions {
   int deviceOrdinal = 0;

@@ -1,10 +1,11 @@
-// WeightStore: the named weight tensors of one model, whatever file they came from.
+// WeightStore: the named weight tensors of one model, whatever file they came
+// from.
 //
-// Tensors are addressed by canonical Hugging Face names (see WeightNames.h); the
-// llama2.c importer renames into them. Storage is either a read-only memory map of
-// the source file (safetensors, llama2.c), an owned buffer, or a seeded synthetic
-// specification that materializes values only when someone asks for them, so a
-// Llama-2-7B-shaped store costs nothing until used.
+// Tensors are addressed by canonical Hugging Face names (see WeightNames.h);
+// the llama2.c importer renames into them. Storage is either a read-only memory
+// map of the source file (safetensors, llama2.c), an owned buffer, or a seeded
+// synthetic specification that materializes values only when someone asks for
+// them, so a Llama-2-7B-shaped store costs nothing until used.
 #pragma once
 
 #include "runtime/Status.h"
@@ -36,7 +37,8 @@ uint16_t floatToBf16(float value);
 /// become infinity, tiny values become f16 subnormals or zero, NaN stays NaN.
 uint16_t floatToF16(float value);
 
-/// Bytes kept alive for as long as any tensor views them (a mapping or a buffer).
+/// Bytes kept alive for as long as any tensor views them (a mapping or a
+/// buffer).
 class Storage {
 public:
   virtual ~Storage() = default;
@@ -95,7 +97,8 @@ public:
   /// Sum of byteSize() over all tensors.
   size_t totalBytes() const;
 
-  /// The tensor's values as fp32 (converting bf16/f16, generating synthetic values).
+  /// The tensor's values as fp32 (converting bf16/f16, generating synthetic
+  /// values).
   StatusOr<std::vector<float>> toFloat(const std::string &name) const;
 
 private:

@@ -7,18 +7,6 @@
 
 namespace llmc::serving {
 
-const char *finishReasonName(FinishReason reason) {
-  switch (reason) {
-  case FinishReason::StopToken:
-    return "stop";
-  case FinishReason::MaxTokens:
-    return "length";
-  case FinishReason::ContextEnd:
-    return "context";
-  }
-  return "unknown";
-}
-
 static Status checkIds(const char *field, const std::vector<int32_t> &ids) {
   for (size_t i = 0; i < ids.size(); ++i)
     if (ids[i] < 0)

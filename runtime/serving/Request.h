@@ -3,11 +3,12 @@
 // and the step indices of the request's life for the metrics).
 //
 // Stop detection runs on the device, so the stop criteria are folded into the
-// per-slot form of the device's slot state (compiler/kernels/SlotState.cuh):
+// per-slot form of the device's slot state (runtime/engine/EngineAbi.h):
 // one end-of-sequence id plus up to kMaxStopIds further stop ids.
 #pragma once
 
 #include "runtime/Status.h"
+#include "runtime/engine/EngineAbi.h"
 #include "runtime/reference/ReferenceOps.h"
 
 #include <array>
@@ -17,9 +18,8 @@
 
 namespace llmc::serving {
 
-/// Stop ids a slot holds besides its end-of-sequence id. Equal to
-/// kernels::kMaxStopIds of SlotState.cuh, a CUDA header host code cannot use.
-constexpr int kMaxStopIds = 4;
+/// Stop ids a slot holds besides its end-of-sequence id.
+using engine::kMaxStopIds;
 
 using RequestId = int64_t;
 
@@ -51,14 +51,11 @@ struct SlotStopIds {
 /// holds, or invalid sampling parameters.
 StatusOr<SlotStopIds> checkRequest(const Request &request, int32_t maxSeqLen);
 
-/// Why a request stopped; the values are SlotState's FinishReason codes.
-enum class FinishReason : int32_t {
-  StopToken = 1,  ///< an eos id or a stop id was generated
-  MaxTokens = 2,  ///< maxNewTokens tokens were generated
-  ContextEnd = 3, ///< the next position would be past the context
-};
+/// Why a request stopped: StopToken, MaxTokens or ContextEnd (the slot's
+/// finish codes; a finished request never reports Running or Idle).
+using engine::FinishReason;
 /// "stop", "length", "context".
-const char *finishReasonName(FinishReason reason);
+using engine::finishReasonName;
 
 /// Step indices of a request's life (-1: not reached yet). The engine turns
 /// step indices into wall-clock times (TTFT, E2E, queueing delay).

@@ -367,14 +367,14 @@ Status Scheduler::checkEvents(const StepRecord &record,
     if (event.token < 0)
       return Status::error(where + ": token " + std::to_string(event.token) +
                            " is negative");
-    if (event.finishReason < kSlotRunning ||
-        event.finishReason > kSlotContextEnd)
-      return Status::error(where + ": finish code " +
-                           std::to_string(event.finishReason) +
+    const int code = int(event.finishReason);
+    if (code < int(FinishReason::Running) ||
+        code > int(FinishReason::ContextEnd))
+      return Status::error(where + ": finish code " + std::to_string(code) +
                            " is not one of 0 (running), 1 (stop token), 2 "
                            "(max tokens), 3 (context end)");
     const Entry *e = findEntry(id);
-    if (!e || event.finishReason != kSlotRunning)
+    if (!e || event.finishReason != FinishReason::Running)
       continue;
     // A request the device keeps running past a limit would never finish:
     // the scheduler stops planning it there.
@@ -425,8 +425,8 @@ Scheduler::onStepResult(int64_t step, const std::vector<SlotEvent> &events) {
     RequestOutput output;
     output.request = id;
     output.token = event.token;
-    if (event.finishReason != kSlotRunning) {
-      output.finish = FinishReason(event.finishReason);
+    if (event.finishReason != FinishReason::Running) {
+      output.finish = event.finishReason;
       e.timeline.finishStep = step;
       if (e.slot >= 0)
         releaseSlot(e);

@@ -3,7 +3,7 @@
 // produced in it.
 //
 // The executor applies a plan in this order:
-//   1. releasedSlots: mark the slot idle (SlotState finished = kSlotIdle), so
+//   1. releasedSlots: mark the slot idle (finished = FinishReason::Idle), so
 //      no kernel touches it; a released slot may be admitted again below;
 //   2. admissions: write the slot-state init values of each new request
 //      (positions = -1, generated = 0, finished = running, tokens = -1);
@@ -31,15 +31,6 @@
 #include <vector>
 
 namespace llmc::serving {
-
-/// The codes of SlotState's `finished` array (compiler/kernels/SlotState.cuh).
-enum SlotFinishCode : int32_t {
-  kSlotRunning = 0,
-  kSlotStopToken = 1,
-  kSlotMaxTokens = 2,
-  kSlotContextEnd = 3,
-  kSlotIdle = 4,
-};
 
 /// The slot-state values of a request bound to `slot` in this step.
 struct SlotInit {
@@ -95,7 +86,9 @@ struct StepPlan {
 struct SlotEvent {
   int32_t slot = 0;
   int32_t token = -1;
-  int32_t finishReason = kSlotRunning; ///< a SlotFinishCode, idle excluded
+  /// As the device reported it; the scheduler refuses Idle and codes outside
+  /// the enum.
+  FinishReason finishReason = FinishReason::Running;
 };
 
 } // namespace llmc::serving

@@ -1,8 +1,10 @@
-// Per-slot device state (SlotState.cuh) for GPU tests: a host description of
-// the slots, its upload into one device array per field, the host mirror of
-// the SlotState struct the kernels take by value, and the download back.
+// Per-slot device state (engine::SlotState of runtime/engine/EngineAbi.h) for
+// GPU tests: a host description of the slots, its upload into one device array
+// per field, the SlotState struct the kernels take by value, and the download
+// back.
 #pragma once
 
+#include "runtime/engine/EngineAbi.h"
 #include "test/GPU/KernelHarness.h"
 
 #include <cstdint>
@@ -10,17 +12,14 @@
 
 namespace llmc::gputest {
 
-/// Stop ids per slot (kMaxStopIds in SlotState.cuh).
-constexpr int kTestMaxStopIds = 4;
+constexpr int kTestMaxStopIds = engine::kMaxStopIds;
 
-/// FinishReason values of SlotState.cuh.
-enum TestFinishReason : int32_t {
-  kTestRunning = 0,
-  kTestStopToken = 1,
-  kTestMaxTokens = 2,
-  kTestContextEnd = 3,
-  kTestIdle = 4,
-};
+/// The finish codes as the `finished` array and the ring store them.
+constexpr int32_t kTestRunning = int32_t(engine::FinishReason::Running);
+constexpr int32_t kTestStopToken = int32_t(engine::FinishReason::StopToken);
+constexpr int32_t kTestMaxTokens = int32_t(engine::FinishReason::MaxTokens);
+constexpr int32_t kTestContextEnd = int32_t(engine::FinishReason::ContextEnd);
+constexpr int32_t kTestIdle = int32_t(engine::FinishReason::Idle);
 
 /// The slots' state on the host, one entry per slot in each vector.
 struct HostSlots {
@@ -53,22 +52,9 @@ struct HostSlots {
   }
 };
 
-/// Host mirror of SlotState (SlotState.cuh), passed by value to kernels.
-struct SlotStateArg {
-  CUdeviceptr tokens = 0, positions = 0, generated = 0, finished = 0;
-  CUdeviceptr maxNewTokens = 0, stopIds = 0, eosIds = 0, contextLimits = 0;
-  CUdeviceptr temperatures = 0, topKs = 0, topPs = 0, seeds = 0;
-  int32_t numSlots = 0;
-};
-static_assert(sizeof(SlotStateArg) == 104,
-              "must match SlotState's layout on the device");
-
-/// Host mirror of TokenRingEntry (SlotState.cuh).
-struct TokenRingEntryArg {
-  int32_t token;
-  int32_t finishReason;
-};
-static_assert(sizeof(TokenRingEntryArg) == 8, "one 8-byte ring entry");
+/// The kernels' SlotState, passed by value; its pointers hold device addresses.
+using SlotStateArg = engine::SlotState;
+using TokenRingEntryArg = engine::TokenRingEntry;
 
 /// The slots on the device, one array per field.
 struct DeviceSlots {
@@ -82,18 +68,11 @@ struct DeviceSlots {
 
   SlotStateArg arg() const {
     SlotStateArg a;
-    a.tokens = tokens.pointer();
-    a.positions = positions.pointer();
-    a.generated = generated.pointer();
-    a.finished = finished.pointer();
-    a.maxNewTokens = maxNewTokens.pointer();
-    a.stopIds = stopIds.pointer();
-    a.eosIds = eosIds.pointer();
-    a.contextLimits = contextLimits.pointer();
-    a.temperatures = temperatures.pointer();
-    a.topKs = topKs.pointer();
-    a.topPs = topPs.pointer();
-    a.seeds = seeds.pointer();
+    // Every SlotState field has a DeviceArray of the same name here.
+#define LLMC_TEST_SLOT_POINTER(name, ctype, field, perSlot, writable)          \
+  a.field = reinterpret_cast<decltype(a.field)>(field.pointer());
+    LLMC_ENGINE_SLOT_ARRAYS(LLMC_TEST_SLOT_POINTER)
+#undef LLMC_TEST_SLOT_POINTER
     a.numSlots = numSlots;
     return a;
   }

@@ -3,12 +3,13 @@
 //   llm-compile MODEL -o OUT.llmc [--tokenizer PATH] [--arch sm_80,sm_90a]
 //               [--max-slots N] [--max-seq-len L] [--kv-block-size B]
 //               [--max-prefill-tokens T] [--dtype bf16] [--synthetic-weights]
-//               [--emit=llm|kernel|cuda] [--quiet]
+//               [--emit=llm|kernel|cuda|manifest] [--quiet]
 //
 // MODEL is a llama2.c checkpoint, a Hugging Face model directory or
 // config.json, or an llm-dialect .mlir file. The work is compileModel's
 // (compiler/Driver/CompileDriver.h); this prints its result: the kernels'
-// registers and spills per arch.
+// registers and spills per arch. --emit=manifest writes the engine directory
+// without compiling kernels or packing weights (llm-estimate runs it).
 #include "compiler/Driver/CompileDriver.h"
 
 #include <CLI/CLI.hpp>
@@ -86,8 +87,9 @@ int main(int argc, char **argv) {
   app.add_option("--emit", emit,
                  "print the IR after fusion (llm), after memory planning "
                  "(kernel) or the CUDA source (cuda) instead of writing an "
-                 "engine")
-      ->check(CLI::IsMember({"llm", "kernel", "cuda"}));
+                 "engine, or write the engine's manifest and CUDA sources "
+                 "only (manifest: no NVRTC, no weights)")
+      ->check(CLI::IsMember({"llm", "kernel", "cuda", "manifest"}));
   app.add_flag("-q,--quiet", quiet, "no progress display");
   CLI11_PARSE(app, argc, argv);
 
@@ -97,7 +99,11 @@ int main(int argc, char **argv) {
     options.emit = EmitKind::Kernel;
   else if (emit == "cuda")
     options.emit = EmitKind::Cuda;
-  else if (options.output.empty())
+  else if (emit == "manifest")
+    options.emit = EmitKind::Manifest;
+  const bool writes =
+      options.emit == EmitKind::Engine || options.emit == EmitKind::Manifest;
+  if (writes && options.output.empty())
     return fail(Status::error("no output directory: pass -o OUT.llmc (or "
                               "--emit to print instead)"));
 
@@ -111,5 +117,10 @@ int main(int argc, char **argv) {
     return fail(report.status());
   if (options.emit == EmitKind::Engine)
     printSummary(options.output, *report, progress.elapsedSeconds());
+  if (options.emit == EmitKind::Manifest)
+    std::printf("wrote %s: the manifest and %zu CUDA sources, no kernels "
+                "compiled and no weights, in %.1f s\n",
+                options.output.c_str(), report->manifest.modules.size(),
+                progress.elapsedSeconds());
   return 0;
 }

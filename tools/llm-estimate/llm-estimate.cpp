@@ -1,28 +1,32 @@
 // llm-estimate: predicts TTFT, TPOT and peak memory of a workload from an
-// engine's own launch costs, or from a model config's shapes, against a
-// GPU's ceilings (runtime/estimate/Estimate.h explains the model).
+// engine's own launch costs against a GPU's ceilings
+// (runtime/estimate/Estimate.h explains the model).
 //
-//   llm-estimate ENGINE|CONFIG [--gpu h100|h200|a100|measured]
+//   llm-estimate ENGINE|MODEL [--gpu h100|h200|a100|measured]
 //                [--measurement FILE] [--batch B --prompt S --output O]
 //                [--launch-overhead-us U] [--json]
-//                [--max-slots N --max-prefill-tokens T --kv-block-size K]
+//                [--max-slots N --max-prefill-tokens T --kv-block-size K
+//                 --max-seq-len L --arch A]
 //
-// ENGINE is a directory from llm-compile (it has a manifest.json); CONFIG is
-// a Hugging Face config.json or a directory holding one. The last three
-// options describe the engine a CONFIG would compile to (defaults: max slots
-// = batch, the whole batch's prompts in one prefill step, blocks of 16).
-// "--gpu measured" uses the copy bandwidth and matrix rate llm-bench measured
-// and cached; with several cached devices, --measurement names the file.
-#include "compiler/Frontend/HfConfig.h"
+// ENGINE is a directory from llm-compile (it has a manifest.json). Anything
+// else is a MODEL as llm-compile takes it (a Hugging Face config.json or
+// directory, a llama2.c checkpoint, an llm-dialect file): llm-compile, found
+// beside this executable, writes the manifest of the engine it would build
+// (ConfigManifest.h), with the last five options passed on (llm-compile's
+// defaults when absent), and that manifest is estimated exactly as an
+// engine's. "--gpu measured" uses the copy bandwidth and matrix rate llm-bench
+// measured and cached; with several cached devices, --measurement names the
+// file.
 #include "runtime/estimate/DeviceMeasurement.h"
 #include "runtime/estimate/EstimateReport.h"
-#include "runtime/estimate/ShapeCosts.h"
+#include "tools/llm-estimate/ConfigManifest.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <iostream>
+#include <tuple>
 
 using namespace llmc;
 namespace fs = std::filesystem;
@@ -36,10 +40,8 @@ struct Options {
   Workload workload;
   double launchOverheadUs = kDefaultLaunchOverheadSeconds * 1e6;
   bool json = false;
-  int64_t maxSlots = 0;         // 0: the batch
-  int64_t maxPrefillTokens = 0; // 0: batch * prompt
-  int64_t kvBlockSize = 16;
-  bool engineOptionsGiven = false;
+  /// The engine options given for a MODEL, as llm-compile flags.
+  std::vector<std::string> compileFlags;
 };
 
 StatusOr<DeviceCeilings> measuredCeilings(const std::string &file) {
@@ -69,30 +71,22 @@ StatusOr<DeviceCeilings> measuredCeilings(const std::string &file) {
 StatusOr<EngineCosts> loadCosts(const Options &opts) {
   const fs::path model(opts.model);
   if (fs::is_directory(model) && fs::exists(model / "manifest.json")) {
-    if (opts.engineOptionsGiven)
-      return Status::error("--max-slots, --max-prefill-tokens and "
-                           "--kv-block-size describe the engine of a "
-                           "CONFIG; " +
+    if (!opts.compileFlags.empty())
+      return Status::error("--max-slots, --max-prefill-tokens, "
+                           "--kv-block-size, --max-seq-len and --arch "
+                           "describe the engine of a MODEL; " +
                            opts.model + " is a compiled engine");
     LLMC_ASSIGN_OR_RETURN(Manifest manifest, readEngineManifest(opts.model));
     return engineCostsFromManifest(manifest, "engine " + opts.model);
   }
-  fs::path config = model;
-  if (fs::is_directory(model))
-    config = model / "config.json";
-  if (!fs::is_regular_file(config))
+  if (!fs::exists(model))
     return Status::error(opts.model +
                          " is neither an engine directory (no manifest.json) "
-                         "nor a config.json (or a directory holding one)");
-  LLMC_ASSIGN_OR_RETURN(ModelConfig modelConfig,
-                        parseHfConfig(config.string()));
-  ShapeOptions shape;
-  shape.maxSlots = opts.maxSlots > 0 ? opts.maxSlots : opts.workload.batch;
-  shape.maxPrefillTokens = opts.maxPrefillTokens > 0
-                               ? opts.maxPrefillTokens
-                               : opts.workload.batch * opts.workload.prompt;
-  shape.kvBlockSize = opts.kvBlockSize;
-  return engineCostsFromConfig(modelConfig, shape, "config " + config.string());
+                         "nor a model: it does not exist");
+  LLMC_ASSIGN_OR_RETURN(std::string compiler, findCompiler());
+  LLMC_ASSIGN_OR_RETURN(Manifest manifest, compileManifest(compiler, opts.model,
+                                                           opts.compileFlags));
+  return engineCostsFromManifest(manifest, "model " + opts.model);
 }
 
 Status run(const Options &opts) {
@@ -108,7 +102,7 @@ Status run(const Options &opts) {
     return Status::error("the launch overhead must not be negative, got " +
                          std::to_string(opts.launchOverheadUs) + " us");
   params.launchOverheadSeconds = opts.launchOverheadUs * 1e-6;
-  // Before the costs: a CONFIG's engine is sized from the workload.
+  // Before the costs, which may take a compile.
   LLMC_RETURN_IF_ERROR(opts.workload.validate());
 
   LLMC_ASSIGN_OR_RETURN(EngineCosts costs, loadCosts(opts));
@@ -127,8 +121,8 @@ int main(int argc, char **argv) {
   CLI::App app{"Predicts TTFT, TPOT and memory of an LLM engine on a GPU "
                "(roofline over the engine's launch costs)."};
   app.add_option("model", opts.model,
-                 "engine directory, or a Hugging Face config.json (or its "
-                 "directory)")
+                 "engine directory, or a model llm-compile takes (a Hugging "
+                 "Face config.json or directory, ...)")
       ->required();
   app.add_option("--gpu", opts.gpu,
                  "h100, h200, a100 (data sheets) or measured (llm-bench's "
@@ -141,17 +135,34 @@ int main(int argc, char **argv) {
   app.add_option("--launch-overhead-us", opts.launchOverheadUs,
                  "time each launch adds beyond its roofline time");
   app.add_flag("--json", opts.json, "print JSON instead of text");
-  auto *slots = app.add_option("--max-slots", opts.maxSlots,
-                               "CONFIG: decode slots (default: batch)");
+  // A MODEL's engine options, handed to llm-compile as given.
+  int64_t maxSlots = 0, maxPrefillTokens = 0, kvBlockSize = 0, maxSeqLen = 0;
+  std::string arch;
+  auto *slots = app.add_option("--max-slots", maxSlots,
+                               "MODEL: decode slots (llm-compile's default)");
   auto *prefill =
-      app.add_option("--max-prefill-tokens", opts.maxPrefillTokens,
-                     "CONFIG: prefill rows per step (default: batch * "
-                     "prompt)");
-  auto *block = app.add_option("--kv-block-size", opts.kvBlockSize,
-                               "CONFIG: KV positions per block");
+      app.add_option("--max-prefill-tokens", maxPrefillTokens,
+                     "MODEL: prefill rows per step (llm-compile's default)");
+  auto *block = app.add_option("--kv-block-size", kvBlockSize,
+                               "MODEL: KV positions per block (llm-compile's "
+                               "default)");
+  auto *context = app.add_option("--max-seq-len", maxSeqLen,
+                                 "MODEL: the engine's context (default: the "
+                                 "model's)");
+  auto *archs = app.add_option("--arch", arch,
+                               "MODEL: target archs, comma-separated "
+                               "(llm-compile's default)");
   CLI11_PARSE(app, argc, argv);
-  opts.engineOptionsGiven =
-      slots->count() + prefill->count() + block->count() > 0;
+  for (auto [option, flag, value] :
+       {std::tuple{slots, "--max-slots", std::to_string(maxSlots)},
+        {prefill, "--max-prefill-tokens", std::to_string(maxPrefillTokens)},
+        {block, "--kv-block-size", std::to_string(kvBlockSize)},
+        {context, "--max-seq-len", std::to_string(maxSeqLen)},
+        {archs, "--arch", arch}})
+    if (option->count() > 0) {
+      opts.compileFlags.push_back(flag);
+      opts.compileFlags.push_back(value);
+    }
 
   Status status = run(opts);
   if (!status.isOk()) {

@@ -2,6 +2,7 @@
 // token per slot and the slot update. Their definitions, selection and costs.
 #include "compiler/kernels/registry/KernelRegistry.h"
 #include "compiler/kernels/registry/SelectionSupport.h"
+#include "runtime/engine/EngineAbi.h"
 
 namespace llmc {
 
@@ -42,38 +43,20 @@ namespace llmc::codegen {
 
 namespace {
 
-/// The SlotState arrays in the order the kernels take them, with their C
-/// types and SlotState field names (compiler/kernels/SlotState.cuh).
-struct SlotArray {
-  const char *binding;
-  const char *type;
-  const char *field;
-};
-const SlotArray kSlotArrays[] = {
-    {"tokens", "int *", "tokens"},
-    {"positions", "int *", "positions"},
-    {"generated", "int *", "generated"},
-    {"finished", "int *", "finished"},
-    {"max_new_tokens", "const int *", "maxNewTokens"},
-    {"stop_ids", "const int *", "stopIds"},
-    {"eos_ids", "const int *", "eosIds"},
-    {"context_limits", "const int *", "contextLimits"},
-    {"temperatures", "const float *", "temperatures"},
-    {"top_ks", "const int *", "topKs"},
-    {"top_ps", "const float *", "topPs"},
-    {"seeds", "const unsigned long long *", "seeds"},
-};
-
+/// The SlotState arrays (EngineAbi.h) in the order the kernels take them.
 void appendSlotArrays(std::vector<WrapperParam> &params) {
-  for (const SlotArray &array : kSlotArrays)
-    params.push_back(slot(array.type, array.binding));
+  for (const engine::SlotArrayInfo &array : engine::kSlotArrays) {
+    const std::string type =
+        (array.writable ? "" : "const ") + std::string(array.type) + " *";
+    params.push_back(slot(type.c_str(), array.name));
+  }
 }
 
 /// `state`, a SlotState, filled from the slot_* parameters.
 void emitSlotState(const LaunchSpec &launch, CudaWriter &out) {
   out.line("SlotState state;");
-  for (const SlotArray &array : kSlotArrays)
-    out.line("state.", array.field, " = slot_", array.binding, ";");
+  for (const engine::SlotArrayInfo &array : engine::kSlotArrays)
+    out.line("state.", array.field, " = slot_", array.name, ";");
   out.line("state.numSlots = ", launch.constants.at("num_slots").integer, ";");
 }
 

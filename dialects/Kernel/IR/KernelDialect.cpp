@@ -2,6 +2,7 @@
 // and the verifier of the `kernel.*` function attributes.
 #include "dialects/Kernel/IR/KernelDialect.h"
 #include "dialects/Kernel/IR/KernelOps.h"
+#include "runtime/engine/EngineAbi.h"
 
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/STLExtras.h"
@@ -24,27 +25,28 @@ void KernelDialect::initialize() {
 // Names
 //===----------------------------------------------------------------------===//
 
+// The binding names are the engine ABI's (runtime/engine/EngineAbi.h).
+#define LLMC_NAME_LITERAL(name, ...) #name,
+
 ArrayRef<StringLiteral> mlir::kernel::getInputNames() {
   static constexpr StringLiteral names[] = {
-      "tokens",    "positions",    "token_slots",     "block_tables",
-      "seq_slots", "query_starts", "start_positions", "logit_rows",
-      "logits",    "slot_mask",    "token_ring",      "step_counter"};
+      LLMC_ENGINE_INPUT_BUFFERS(LLMC_NAME_LITERAL)};
   return names;
 }
 
 ArrayRef<StringLiteral> mlir::kernel::getSlotNames() {
   static constexpr StringLiteral names[] = {
-      "tokens",         "positions", "generated", "finished",
-      "max_new_tokens", "stop_ids",  "eos_ids",   "context_limits",
-      "temperatures",   "top_ks",    "top_ps",    "seeds"};
+      LLMC_ENGINE_SLOT_ARRAYS(LLMC_NAME_LITERAL)};
   return names;
 }
 
 ArrayRef<StringLiteral> mlir::kernel::getScalarNames() {
-  static constexpr StringLiteral names[] = {"rows", "seqs", "max_chunk_rows",
-                                            "ring_rows"};
+  static constexpr StringLiteral names[] = {
+      LLMC_ENGINE_LAUNCH_SCALARS(LLMC_NAME_LITERAL)};
   return names;
 }
+
+#undef LLMC_NAME_LITERAL
 
 ArrayRef<StringLiteral> mlir::kernel::getPhaseNames() {
   static constexpr StringLiteral names[] = {"prefill", "decode", "sample"};

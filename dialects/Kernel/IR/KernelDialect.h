@@ -49,8 +49,8 @@ inline constexpr llvm::StringLiteral kOutputsAttrName = "kernel.outputs";
 /// kArenaAlignment).
 inline constexpr int64_t kArenaAlignment = 256;
 
-/// Names a binding may take, as the engine manifest defines them
-/// (runtime/engine/Manifest.h): runtime-owned buffers, slot-state arrays and
+/// Names a binding may take, as the engine ABI defines them
+/// (runtime/engine/EngineAbi.h): runtime-owned buffers, slot-state arrays and
 /// per-launch scalars.
 llvm::ArrayRef<llvm::StringLiteral> getInputNames();
 llvm::ArrayRef<llvm::StringLiteral> getSlotNames();

@@ -1,6 +1,8 @@
 // Hand-written launch sequences of a two-layer stories15M-shaped model.
 #include "TinyPhases.h"
 
+#include "runtime/engine/EngineAbi.h"
+
 #include <functional>
 
 namespace llmc::codegen::test {
@@ -310,11 +312,8 @@ PhaseSpec tinySample() {
   Arena arena(kSlots);
   KernelArg sampled = arena.slice(1, 4);
   std::vector<KernelArg> slots;
-  for (const char *name :
-       {"tokens", "positions", "generated", "finished", "max_new_tokens",
-        "stop_ids", "eos_ids", "context_limits", "temperatures", "top_ks",
-        "top_ps", "seeds"})
-    slots.push_back(slot(name));
+  for (const engine::SlotArrayInfo &array : engine::kSlotArrays)
+    slots.push_back(slot(array.name));
   std::vector<KernelArg> samplingArgs = {input("logits")};
   samplingArgs.insert(samplingArgs.end(), slots.begin(), slots.end());
   samplingArgs.push_back(input("slot_mask"));

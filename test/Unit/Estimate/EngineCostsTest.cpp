@@ -60,7 +60,6 @@ TEST(EngineCosts, TakesEveryPhaseAndTheEngineLimits) {
       engineCostsFromManifest(threePhaseManifest(), "engine tiny.llmc");
   ASSERT_TRUE(costs.isOk()) << costs.status().message();
   EXPECT_EQ(costs->source, "engine tiny.llmc");
-  EXPECT_FALSE(costs->approximate);
   ASSERT_EQ(costs->prefill.launches.size(), 3u);
   EXPECT_EQ(costs->prefill.launches[2].flops.perRow, 3);
   EXPECT_EQ(costs->prefill.maxRows, 256);

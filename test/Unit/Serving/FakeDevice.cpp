@@ -69,7 +69,7 @@ FakeDevice::FakeDevice(const SchedulerParams &params, int32_t vocab)
       kv_(size_t(params.numBlocks) * size_t(params.blockSize), -1) {}
 
 bool FakeDevice::active(const Slot &slot) const {
-  return slot.finished == kSlotRunning && slot.position >= 0;
+  return slot.finished == FinishReason::Running && slot.position >= 0;
 }
 
 bool FakeDevice::hasBlock(int32_t slot, int32_t position) const {
@@ -98,7 +98,7 @@ int32_t &FakeDevice::kvAt(int32_t slot, int32_t position) {
              size_t(position % params_.blockSize)];
 }
 
-int32_t FakeDevice::sample(int32_t s) {
+FinishReason FakeDevice::sample(int32_t s) {
   Slot &slot = slots_[size_t(s)];
   std::vector<int32_t> sequence;
   for (int32_t p = 0; p <= slot.position; ++p)
@@ -106,36 +106,36 @@ int32_t FakeDevice::sample(int32_t s) {
   const int32_t token =
       fakeNextToken(slot.init.sampling.seed, sequence, vocab_);
 
-  // slotAppendToken of SlotState.cuh.
+  // slotAppendToken of compiler/kernels/SlotState.cuh.
   const int32_t position = slot.position + 1;
   slot.token = token;
   slot.generated += 1;
   bool stop = slot.init.stops.eosId >= 0 && token == slot.init.stops.eosId;
   for (int32_t id : slot.init.stops.stopIds)
     stop = stop || (id >= 0 && token == id);
-  int32_t reason = kSlotRunning;
+  FinishReason reason = FinishReason::Running;
   if (stop)
-    reason = kSlotStopToken;
+    reason = FinishReason::StopToken;
   else if (slot.generated >= slot.init.maxNewTokens)
-    reason = kSlotMaxTokens;
+    reason = FinishReason::MaxTokens;
   else if (position >= slot.init.contextLimit)
-    reason = kSlotContextEnd;
+    reason = FinishReason::ContextEnd;
   slot.finished = reason;
-  slot.position = reason == kSlotRunning ? position : -1;
+  slot.position = reason == FinishReason::Running ? position : -1;
   return reason;
 }
 
 std::vector<SlotEvent> FakeDevice::run(const StepPlan &plan) {
   for (int32_t s : plan.releasedSlots) {
-    slots_[size_t(s)].finished = kSlotIdle;
+    slots_[size_t(s)].finished = FinishReason::Idle;
     slots_[size_t(s)].position = -1;
   }
   for (const SlotInit &init : plan.admissions) {
     Slot &slot = slots_[size_t(init.slot)];
-    EXPECT_EQ(slot.finished, kSlotIdle)
+    EXPECT_EQ(slot.finished, FinishReason::Idle)
         << "slot " << init.slot << " admitted before it was released";
     slot = Slot();
-    slot.finished = kSlotRunning;
+    slot.finished = FinishReason::Running;
     slot.init = init;
   }
   for (const BlockTableChange &change : plan.blockTableChanges)
@@ -179,7 +179,7 @@ std::vector<SlotEvent> FakeDevice::run(const StepPlan &plan) {
           << "step " << plan.step << " leaves running slot " << s << " out";
       continue;
     }
-    const int32_t reason = sample(s);
+    const FinishReason reason = sample(s);
     events.push_back({s, slots_[size_t(s)].token, reason});
   }
   return events;

@@ -50,14 +50,14 @@ private:
     int32_t token = -1;
     int32_t position = -1;
     int32_t generated = 0;
-    int32_t finished = kSlotIdle;
+    FinishReason finished = FinishReason::Idle;
     SlotInit init;
     int32_t prefilled = 0; ///< prompt positions written so far
   };
   bool active(const Slot &slot) const;
   bool hasBlock(int32_t slot, int32_t position) const;
   int32_t &kvAt(int32_t slot, int32_t position);
-  int32_t sample(int32_t slot);
+  FinishReason sample(int32_t slot);
 
   SchedulerParams params_;
   int32_t vocab_;

@@ -364,23 +364,26 @@ TEST(Scheduler, RejectsResultsThatDoNotFitThePlan) {
     return result.isOk() ? std::string("ok") : result.status().message();
   };
   EXPECT_NE(errorOf(1, {}).find("out of order: step 0"), std::string::npos);
-  EXPECT_NE(errorOf(0, {{1 - slot, 5, kSlotStopToken}})
+  EXPECT_NE(errorOf(0, {{1 - slot, 5, FinishReason::StopToken}})
                 .find("did not sample in this step"),
             std::string::npos);
-  EXPECT_NE(errorOf(0, {{slot, -2, kSlotStopToken}}).find("is negative"),
+  EXPECT_NE(
+      errorOf(0, {{slot, -2, FinishReason::StopToken}}).find("is negative"),
+      std::string::npos);
+  EXPECT_NE(errorOf(0, {{slot, 5, FinishReason(7)}}).find("finish code 7"),
             std::string::npos);
-  EXPECT_NE(errorOf(0, {{slot, 5, 7}}).find("finish code 7"),
-            std::string::npos);
-  EXPECT_NE(errorOf(0, {{slot, 5, kSlotMaxTokens}, {slot, 5, kSlotMaxTokens}})
+  EXPECT_NE(errorOf(0, {{slot, 5, FinishReason::MaxTokens},
+                        {slot, 5, FinishReason::MaxTokens}})
                 .find("reported twice"),
             std::string::npos);
   // max_new_tokens is 1: a first token reported as running missed the rule.
-  EXPECT_NE(errorOf(0, {{slot, 5, kSlotRunning}}).find("stop rule was missed"),
+  EXPECT_NE(errorOf(0, {{slot, 5, FinishReason::Running}})
+                .find("stop rule was missed"),
             std::string::npos);
 
   // The failures changed nothing: the right result is still taken.
   StatusOr<std::vector<RequestOutput>> outputs =
-      scheduler.onStepResult(0, {{slot, 5, kSlotMaxTokens}});
+      scheduler.onStepResult(0, {{slot, 5, FinishReason::MaxTokens}});
   ASSERT_TRUE(outputs.isOk()) << outputs.status().message();
   ASSERT_EQ(outputs->size(), 1u);
   EXPECT_EQ((*outputs)[0].token, 5);
