@@ -29,9 +29,9 @@
 
 // The QKV projection on tensor cores, RoPE and the paged KV write in its
 // epilogue; the cache result is tied to the cache operand.
-// CHECK-NEXT: %[[QKV0:.+]]:2 = kernel.launch "prefill_qkv_rope_cache"(%[[H0]], %[[C0]], %[[POS]]) {args = [#kernel.operand<0>, #kernel.weight<@model.layers.0.self_attn.qkv_proj.weight>, #kernel.input<"positions">, #kernel.input<"token_slots">, #kernel.input<"block_tables">, #kernel.constant<"rope_inv_freq">, #kernel.result<0>, #kernel.kv_keys<0>, #kernel.kv_values<0>, #kernel.scalar<"rows">]
+// CHECK-NEXT: %[[QKV0:.+]]:2 = kernel.launch "prefill_qkv_rope_cache"(%[[H0]], %[[C0]], %[[POS]]) {args = [#kernel.operand<0>, #kernel.weight<@model.layers.0.self_attn.qkv_proj.weight>, #kernel.input<"positions">, #kernel.input<"token_slots">, #kernel.input<"block_tables">, #kernel.constant<"rope_inv_freq">, #kernel.result<0>, #kernel.kv_keys<0>, #kernel.kv_values<0>, #kernel.null, #kernel.null, #kernel.null, #kernel.scalar<"rows">]
 // CHECK-SAME: constants = {max_blocks_per_seq = 4 : i64, rope_theta = 1.000000e+04 : f64}, cost = #kernel.cost<flops_per_row = 16384, bytes_fixed = 16384, bytes_per_row = 384>
-// CHECK-SAME: epilogue = "RopeKvWrite", epilogue_params = {BlockSize = 16 : i64, HeadDim = 16 : i64, Heads = 4 : i64, KvHeads = 2 : i64, Layout = 1 : i64}, fused = ["llm.qkv_rope_cache"], grid = ["2", "ceildiv(rows, 64)", "1"], layer = 0 : i64
+// CHECK-SAME: epilogue = "RopeKvWrite", epilogue_params = {BlockSize = 16 : i64, HeadDim = 16 : i64, HeadNorm = 0 : i64, Heads = 4 : i64, KvHeads = 2 : i64, Layout = 1 : i64}, fused = ["llm.qkv_rope_cache"], grid = ["2", "ceildiv(rows, 64)", "1"], layer = 0 : i64
 // CHECK-SAME: params = {BK = 32 : i64, BM = 64 : i64, BN = 64 : i64, K = 64 : i64, N = 128 : i64, Stages = 3 : i64, WarpsM = 2 : i64, WarpsN = 2 : i64}, smem = 30720 : i64, template = "GemmMma", tied = array<i64: -1, 1>}
 // CHECK-SAME: : (tensor<?x64xbf16>, !llm.kv_cache<{{[^>]+}}>, tensor<?xi32>) -> (tensor<?x64xbf16>, !llm.kv_cache<{{[^>]+}}>)
 // CHECK-NEXT: %[[A0:.+]] = kernel.launch "prefill_attention"(%[[QKV0]]#0, %[[QKV0]]#1) {args = [#kernel.operand<0>, #kernel.kv_keys<0>, #kernel.kv_values<0>, #kernel.input<"block_tables">, #kernel.input<"seq_slots">, #kernel.input<"query_starts">, #kernel.input<"start_positions">, #kernel.result<0>]

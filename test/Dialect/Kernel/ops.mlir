@@ -25,21 +25,21 @@ module {
         cost = #kernel.cost<bytes_per_row = 260>}
       : (tensor<4xi32>) -> tensor<4x64xbf16>
     // CHECK: %[[Q:.+]]:2 = kernel.launch "decode_qkv_rope_cache"(%[[X]], %{{[^,]+}}, %{{[^)]+}})
-    // CHECK-SAME: args = [#kernel.operand<0>, #kernel.weight<@qkv>, #kernel.input<"positions">, #kernel.null, #kernel.input<"block_tables">, #kernel.constant<"rope_inv_freq">, #kernel.result<0>, #kernel.kv_keys<1>, #kernel.kv_values<1>, #kernel.scalar<"rows">]
+    // CHECK-SAME: args = [#kernel.operand<0>, #kernel.weight<@qkv>, #kernel.input<"positions">, #kernel.null, #kernel.input<"block_tables">, #kernel.constant<"rope_inv_freq">, #kernel.result<0>, #kernel.kv_keys<1>, #kernel.kv_values<1>, #kernel.null, #kernel.null, #kernel.null, #kernel.scalar<"rows">]
     // CHECK-SAME: constants = {max_blocks_per_seq = 4 : i64}
     // CHECK-SAME: cost = #kernel.cost<flops_per_row = 16384, bytes_fixed = 16384, bytes_per_row = 3.875000e+02>
-    // CHECK-SAME: epilogue = "RopeKvWrite", epilogue_params = {BlockSize = 16 : i64, HeadDim = 16 : i64, Heads = 4 : i64, KvHeads = 2 : i64, Layout = 1 : i64}
+    // CHECK-SAME: epilogue = "RopeKvWrite", epilogue_params = {BlockSize = 16 : i64, HeadDim = 16 : i64, HeadNorm = 0 : i64, Heads = 4 : i64, KvHeads = 2 : i64, Layout = 1 : i64}
     // CHECK-SAME: layer = 1 : i64
     // CHECK-SAME: tied = array<i64: -1, 1>
     %q, %c1 = kernel.launch "decode_qkv_rope_cache" (%x, %cache, %positions) {
         template = "Gemv", params = {N = 128, K = 64, MaxT = 4, Warps = 4, RowsPerWarp = 2, TileN = 32},
-        epilogue = "RopeKvWrite", epilogue_params = {Heads = 4, KvHeads = 2, HeadDim = 16, BlockSize = 16, Layout = 1},
+        epilogue = "RopeKvWrite", epilogue_params = {Heads = 4, KvHeads = 2, HeadDim = 16, BlockSize = 16, Layout = 1, HeadNorm = 0},
         constants = {max_blocks_per_seq = 4},
         fused = ["llm.qkv_rope_cache"], layer = 1,
         grid = ["4", "1", "1"], block = 128, smem = 0,
         args = [#kernel.operand<0>, #kernel.weight<@qkv>, #kernel.input<"positions">, #kernel.null,
                 #kernel.input<"block_tables">, #kernel.constant<"rope_inv_freq">, #kernel.result<0>,
-                #kernel.kv_keys<1>, #kernel.kv_values<1>, #kernel.scalar<"rows">],
+                #kernel.kv_keys<1>, #kernel.kv_values<1>, #kernel.null, #kernel.null, #kernel.null, #kernel.scalar<"rows">],
         tied = array<i64: -1, 1>,
         cost = #kernel.cost<flops_per_row = 16384, bytes_fixed = 16384, bytes_per_row = 387.5>}
       : (tensor<4x64xbf16>, !cache, tensor<4xi32>) -> (tensor<4x64xbf16>, !cache)

@@ -170,13 +170,15 @@ PhaseSpec layers(const std::string &name, int64_t maxRows,
          {"KvHeads", kHeads},
          {"HeadDim", kHeadDim},
          {"BlockSize", kBlock},
-         {"Layout", 0}},
+         {"Layout", 0},
+         {"HeadNorm", 0}},
         "llm.qkv_rope_cache", layer,
         layerWeight(layer, "self_attn.qkv_proj.weight"),
         {input("positions"),
          name == "decode" ? nullArg() : input("token_slots"),
          input("block_tables"), namedArg(ArgKind::Constant, "rope_inv_freq"), q,
-         layerArg(ArgKind::KvKeys, layer), layerArg(ArgKind::KvValues, layer)},
+         layerArg(ArgKind::KvKeys, layer), layerArg(ArgKind::KvValues, layer),
+         nullArg(), nullArg(), nullArg()},
         normed));
     attention(phase, layer, q, attended);
     phase.launches.push_back(projection.make(
