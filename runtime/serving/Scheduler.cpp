@@ -319,6 +319,7 @@ void Scheduler::admit(Entry &e, int32_t slot, PlanContext &ctx) {
   init.contextLimit = params_.maxSeqLen;
   init.stops = e.stops;
   init.sampling = e.request.sampling;
+  init.topLogprobs = e.request.topLogprobs;
   ctx.plan.admissions.push_back(init);
 }
 
@@ -425,6 +426,8 @@ Scheduler::onStepResult(int64_t step, const std::vector<SlotEvent> &events) {
     RequestOutput output;
     output.request = id;
     output.token = event.token;
+    output.logprob = event.logprob;
+    output.topLogprobs = event.topLogprobs;
     if (event.finishReason != kSlotRunning) {
       output.finish = FinishReason(event.finishReason);
       e.timeline.finishStep = step;

@@ -52,6 +52,7 @@ struct SlotInit {
   int32_t contextLimit = 0; ///< the context: positions available
   SlotStopIds stops;
   ref::SamplingParams sampling;
+  int32_t topLogprobs = -1; ///< Request::topLogprobs
 };
 
 /// Prompt positions [startPosition, startPosition + tokens.size()) of a slot.
@@ -96,6 +97,10 @@ struct SlotEvent {
   int32_t slot = 0;
   int32_t token = -1;
   int32_t finishReason = kSlotRunning; ///< a SlotFinishCode, idle excluded
+  /// Filled by executors that report log-probabilities, for slots admitted
+  /// with topLogprobs >= 0.
+  float logprob = 0;
+  std::vector<TokenLogprob> topLogprobs = {};
 };
 
 } // namespace llmc::serving
