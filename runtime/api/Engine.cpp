@@ -136,6 +136,7 @@ Engine::create(std::unique_ptr<StepExecutor> executor,
           ? std::min(options.maxStepTokens, limits.maxStepTokens)
           : limits.maxStepTokens;
   params.mode = options.mode;
+  params.prefixCaching = options.prefixCaching;
   LLMC_ASSIGN_OR_RETURN(serving::Scheduler scheduler,
                         serving::Scheduler::create(params));
   std::unique_ptr<Engine> engine(
@@ -159,6 +160,19 @@ Engine::~Engine() {
     thread_.join();
   for (auto &[id, stream] : streams_)
     stream->close(StreamEnd::Cancelled, std::nullopt);
+}
+
+void Engine::score(std::vector<int32_t> tokens, int32_t top,
+                   ScoreCallback done) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) {
+      done(Status::error("the engine is shutting down"));
+      return;
+    }
+    inbox_.scores.push_back({std::move(tokens), top, std::move(done)});
+  }
+  wake_.notify_all();
 }
 
 StatusOr<std::shared_ptr<TokenStream>>
@@ -199,7 +213,10 @@ EngineStats Engine::stats() const {
 
 Engine::Load Engine::load() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return load_;
+  Load load = load_;
+  // Submissions the loop has not taken yet wait too.
+  load.queued += int64_t(inbox_.submissions.size());
+  return load;
 }
 
 void Engine::publishLoad() {
@@ -209,9 +226,10 @@ void Engine::publishLoad() {
   const serving::BlockManager &blocks = scheduler_.blockManager();
   load.blocksFree = blocks.numFreeBlocks();
   load.blocksUsed = blocks.params().numBlocks - load.blocksFree;
+  load.blocksCached = blocks.numCachedBlocks();
+  load.prefixQueriedTokens = scheduler_.prefixQueriedTokens();
+  load.prefixHitTokens = scheduler_.prefixHitTokens();
   std::lock_guard<std::mutex> lock(mutex_);
-  // Submissions not yet taken from the inbox are queued too.
-  load.queued += int64_t(inbox_.submissions.size());
   load_ = load;
 }
 
@@ -239,7 +257,7 @@ void Engine::loop() {
     if (!didWork)
       wake_.wait(lock, [&] {
         return stopping_ || !inbox_.submissions.empty() ||
-               !inbox_.cancels.empty();
+               !inbox_.cancels.empty() || !inbox_.scores.empty();
       });
   }
   if (!status.isOk())
@@ -257,6 +275,9 @@ void Engine::failAll(const Status &status) {
     stream->close(StreamEnd::Failed, std::nullopt,
                   "the engine stopped: " + status.message());
   inbox_.submissions.clear();
+  for (Inbox::Score &score : inbox_.scores)
+    score.done(Status::error("the engine stopped: " + status.message()));
+  inbox_.scores.clear();
 }
 
 Status Engine::runOnce(bool &didWork) {
@@ -283,6 +304,9 @@ Status Engine::runOnce(bool &didWork) {
       break;
     }
   }
+
+  for (Inbox::Score &score : inbox.scores)
+    score.done(executor_->scorePrompt(score.tokens, score.top));
 
   serving::StepPlan plan = scheduler_.planStep();
   if (!plan.empty()) {

@@ -45,15 +45,13 @@ struct SchedulingOptions {
   /// Token rows per step, prefill and decode together (0: the executor's
   /// maximum, which bounds it).
   int32_t maxStepTokens = 0;
+  /// Requests share the cached KV blocks of a common prompt prefix.
+  bool prefixCaching = true;
 };
 
 /// One token of a stream, with its log-probabilities when they were asked
 /// for (Request::topLogprobs >= 0).
-struct StreamToken {
-  int32_t token = -1;
-  float logprob = 0;
-  std::vector<serving::TokenLogprob> topLogprobs;
-};
+using StreamToken = ScoredToken;
 
 /// How a stream ended.
 enum class StreamEnd { Running, Finished, Cancelled, Failed };
@@ -142,6 +140,12 @@ public:
   /// Cancels the request of `stream` in any state, freeing its slot and
   /// blocks; the stream ends as Cancelled. No-op for an ended stream.
   void cancel(const std::shared_ptr<TokenStream> &stream);
+  /// The log-probability of every token of `tokens` given those before it,
+  /// with the `top` most likely alternatives (StepExecutor::scorePrompt),
+  /// computed on the loop between steps. `done` runs on the loop thread and
+  /// must only hand its result on.
+  using ScoreCallback = std::function<void(StatusOr<std::vector<ScoredToken>>)>;
+  void score(std::vector<int32_t> tokens, int32_t top, ScoreCallback done);
 
   const StepExecutor &executor() const { return *executor_; }
   const ModelConfig &config() const { return executor_->config(); }
@@ -167,6 +171,12 @@ private:
     std::vector<std::pair<serving::Request, std::shared_ptr<TokenStream>>>
         submissions;
     std::vector<std::shared_ptr<TokenStream>> cancels;
+    struct Score {
+      std::vector<int32_t> tokens;
+      int32_t top = 0;
+      ScoreCallback done;
+    };
+    std::vector<Score> scores;
   };
 
   Engine(std::unique_ptr<StepExecutor> executor, serving::Scheduler scheduler);

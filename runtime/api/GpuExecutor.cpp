@@ -180,6 +180,7 @@ createGpuEngine(const std::string &engineDirectory,
   SchedulingOptions scheduling;
   scheduling.mode = options.mode;
   scheduling.maxStepTokens = options.maxStepTokens;
+  scheduling.prefixCaching = options.prefixCaching;
   StatusOr<std::unique_ptr<Engine>> engine =
       Engine::create(std::move(executor), scheduling);
   if (!engine.isOk())

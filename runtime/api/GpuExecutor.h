@@ -24,6 +24,8 @@ struct EngineOptions {
   /// Token rows per step, prefill and decode together (0: the engine's
   /// prefill arena, which bounds it).
   int32_t maxStepTokens = 0;
+  /// Requests share the cached KV blocks of a common prompt prefix.
+  bool prefixCaching = true;
 };
 
 class GpuExecutor : public StepExecutor {

@@ -30,6 +30,13 @@ struct ExecutorLimits {
   int32_t maxStepTokens = 0; ///< most token rows one step can run
 };
 
+/// A token with its log-probability and the most likely alternatives.
+struct ScoredToken {
+  int32_t token = -1;
+  float logprob = 0;
+  std::vector<serving::TokenLogprob> topLogprobs; ///< most likely first
+};
+
 /// What one collected step produced and what it cost.
 struct StepResult {
   std::vector<serving::SlotEvent> events;
@@ -61,6 +68,14 @@ public:
   virtual Status launch(const serving::StepPlan &plan) = 0;
   /// The result of the oldest launched step not collected yet.
   virtual StatusOr<StepResult> collect() = 0;
+  /// Entry i: token i of `tokens` with its log-probability given tokens
+  /// [0, i) and the `top` most likely tokens there; entry 0 has none (its
+  /// logprob is 0). Runs between steps, beside the served requests.
+  virtual StatusOr<std::vector<ScoredToken>>
+  scorePrompt(const std::vector<int32_t> &tokens, int32_t top) {
+    return Status::error("prompt log-probabilities are not supported by the " +
+                         deviceName() + " device");
+  }
   /// Host-to-device copies queued so far (0 on the CPU).
   virtual uint64_t hostToDeviceCopies() const { return 0; }
 };

@@ -116,19 +116,20 @@ CpuExecutor::forward(int32_t s, const std::vector<int32_t> &tokens,
   return logits;
 }
 
-/// The sampled token's log-probability and the `top` most likely tokens',
-/// from log-softmax(logits) in double.
-static void fillLogprobs(const std::vector<float> &logits, int32_t token,
-                         int32_t top, SlotEvent &event) {
-  const double peak = *std::max_element(logits.begin(), logits.end());
+/// The log-probability of `token` and of the `top` most likely tokens, from
+/// log-softmax(logits[vocab]) in double.
+static void fillLogprobs(const float *logits, size_t vocab, int32_t token,
+                         int32_t top, float &logprob,
+                         std::vector<serving::TokenLogprob> &topLogprobs) {
+  const double peak = *std::max_element(logits, logits + vocab);
   double sum = 0;
-  for (float x : logits)
-    sum += std::exp(double(x) - peak);
+  for (size_t i = 0; i < vocab; ++i)
+    sum += std::exp(double(logits[i]) - peak);
   const double logZ = peak + std::log(sum);
-  event.logprob = float(double(logits[size_t(token)]) - logZ);
+  logprob = float(double(logits[size_t(token)]) - logZ);
   if (top <= 0)
     return;
-  std::vector<int32_t> ids(logits.size());
+  std::vector<int32_t> ids(vocab);
   std::iota(ids.begin(), ids.end(), 0);
   const size_t k = std::min(size_t(top), ids.size());
   std::partial_sort(ids.begin(), ids.begin() + ptrdiff_t(k), ids.end(),
@@ -137,8 +138,25 @@ static void fillLogprobs(const std::vector<float> &logits, int32_t token,
                              (logits[size_t(a)] == logits[size_t(b)] && a < b);
                     });
   for (size_t i = 0; i < k; ++i)
-    event.topLogprobs.push_back(
+    topLogprobs.push_back(
         {ids[i], float(double(logits[size_t(ids[i])]) - logZ)});
+}
+
+StatusOr<std::vector<ScoredToken>>
+CpuExecutor::scorePrompt(const std::vector<int32_t> &tokens, int32_t top) {
+  ref::KvCache cache = model_.createCache();
+  LLMC_ASSIGN_OR_RETURN(std::vector<float> logits,
+                        model_.forward(tokens, 0, cache, LogitsFor::AllTokens));
+  const size_t vocab = size_t(model_.config().vocabSize);
+  std::vector<ScoredToken> scored(tokens.size());
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    scored[i].token = tokens[i];
+    // Row i - 1 predicts token i.
+    if (i > 0)
+      fillLogprobs(logits.data() + (i - 1) * vocab, vocab, tokens[i], top,
+                   scored[i].logprob, scored[i].topLogprobs);
+  }
+  return scored;
 }
 
 void CpuExecutor::sampleNext(int32_t s, const std::vector<float> &logits,
@@ -169,7 +187,8 @@ void CpuExecutor::sampleNext(int32_t s, const std::vector<float> &logits,
   event.token = token;
   event.finishReason = reason;
   if (slot.init.topLogprobs >= 0)
-    fillLogprobs(logits, token, slot.init.topLogprobs, event);
+    fillLogprobs(logits.data(), logits.size(), token, slot.init.topLogprobs,
+                 event.logprob, event.topLogprobs);
   events.push_back(std::move(event));
 }
 
@@ -223,7 +242,7 @@ Status CpuExecutor::launch(const serving::StepPlan &plan) {
     slot.token = -1;
     slot.position = -1;
     slot.generated = 0;
-    slot.prefilled = 0;
+    slot.prefilled = init.cachedPrefix;
     slot.materialized = 0;
   }
   for (const serving::BlockTableChange &change : plan.blockTableChanges) {

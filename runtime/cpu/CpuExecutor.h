@@ -49,6 +49,8 @@ public:
   bool reportsLogprobs() const override { return true; }
   int maxInFlight() const override { return 1; }
   Status launch(const serving::StepPlan &plan) override;
+  StatusOr<std::vector<ScoredToken>>
+  scorePrompt(const std::vector<int32_t> &tokens, int32_t top) override;
   StatusOr<StepResult> collect() override;
 
 private:

@@ -50,6 +50,9 @@ struct SlotInit {
   int32_t promptLength = 0;
   int32_t maxNewTokens = 0; ///< tokens still to generate at most
   int32_t contextLimit = 0; ///< the context: positions available
+  /// Positions [0, cachedPrefix) are already in the slot's blocks (a cached
+  /// prefix): the first prefill chunk starts there.
+  int32_t cachedPrefix = 0;
   SlotStopIds stops;
   ref::SamplingParams sampling;
   int32_t topLogprobs = -1; ///< Request::topLogprobs
