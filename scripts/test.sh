@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds, fetches the real model files the
-# tests read, then runs lit over the FileCheck tests and the GoogleTest executables.
+# tests read and the JavaScript oracles of the differential tests, then runs lit over
+# the FileCheck tests and the GoogleTest executables.
 # Ends with one line "tests: N passed, N failed, N skipped".
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -9,6 +10,7 @@ build="${LLMC_BUILD_DIR:-$root/build}"
 "$root/scripts/install-deps.sh"
 "$root/scripts/fetch-model.sh" >/dev/null
 "$root/scripts/fetch-openai-client.sh" >/dev/null
+"$root/scripts/fetch-js-oracles.sh" >/dev/null
 "$root/scripts/build.sh"
 
 log="$build/test-results.log"

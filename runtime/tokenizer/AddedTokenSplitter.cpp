@@ -1,18 +1,11 @@
 // Longest-match search for added tokens (see AddedTokenSplitter.h).
 #include "runtime/tokenizer/AddedTokenSplitter.h"
 
+#include "runtime/tokenizer/UnicodeWhitespace.h"
+
 #include <algorithm>
 
 namespace llmc {
-
-namespace {
-
-bool isAsciiSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-         c == '\v';
-}
-
-} // namespace
 
 AddedTokenSplitter::AddedTokenSplitter(std::vector<HfAddedToken> tokens)
     : tokens_(std::move(tokens)) {
@@ -52,15 +45,27 @@ AddedTokenSplitter::split(std::string_view text) const {
     }
     const HfAddedToken &token = tokens_[match];
     size_t textEnd = pos;
-    if (token.lstrip)
-      while (textEnd > textStart && isAsciiSpace(text[textEnd - 1]))
-        --textEnd;
+    // lstrip/rstrip take Unicode whitespace (Rust's char::is_whitespace in
+    // the tokenizers library), not only ASCII.
+    if (token.lstrip) {
+      size_t length = 0;
+      while (textEnd > textStart &&
+             unicode::isWhiteSpace(unicode::decodeLast(
+                 text.substr(textStart), textEnd - textStart, &length)) &&
+             length > 0)
+        textEnd -= length;
+    }
     emitText(textStart, textEnd);
     segments.push_back({text.substr(pos, token.content.size()), token.id, pos});
     pos += token.content.size();
-    if (token.rstrip)
-      while (pos < text.size() && isAsciiSpace(text[pos]))
-        ++pos;
+    if (token.rstrip) {
+      size_t length = 0;
+      while (pos < text.size() &&
+             unicode::isWhiteSpace(
+                 unicode::decodeFirst(text.substr(pos), &length)) &&
+             length > 0)
+        pos += length;
+    }
     textStart = pos;
   }
   emitText(textStart, text.size());

@@ -32,7 +32,7 @@ public:
 
   /// Splits `text` into plain-text and added-token segments, in order. Empty
   /// plain-text segments are left out. An added token with lstrip/rstrip also
-  /// swallows the ASCII whitespace next to it.
+  /// swallows the Unicode whitespace next to it.
   std::vector<TextSegment> split(std::string_view text) const;
 
 private:

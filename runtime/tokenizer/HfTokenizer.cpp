@@ -229,11 +229,17 @@ void HfTokenizer::chooseSpecialIds() {
 std::string HfTokenizer::normalize(std::string_view text) const {
   std::string out(text);
   for (const HfNormalizerStep &step : spec_.normalizer) {
-    if (step.kind == HfNormalizerStep::Kind::Prepend) {
+    switch (step.kind) {
+    case HfNormalizerStep::Kind::Prepend:
       if (!out.empty())
         out.insert(0, step.text);
-    } else {
+      break;
+    case HfNormalizerStep::Kind::Replace:
       replaceAll(out, step.text, step.replacement);
+      break;
+    case HfNormalizerStep::Kind::Unicode:
+      out = normalizeUnicode(out, step.form);
+      break;
     }
   }
   return out;
@@ -347,12 +353,10 @@ void HfTokenizer::encodeWord(const std::string &word,
 std::vector<int32_t> HfTokenizer::encode(std::string_view text,
                                          bool addBos) const {
   std::vector<int32_t> ids;
-  if (addBos) {
-    if (spec_.hasTemplate)
-      ids = spec_.templatePrefix;
-    else if (bosId_ != kNoToken)
-      ids.push_back(bosId_);
-  }
+  // The special tokens are the post-processor's: a file without a template
+  // (Llama-3 files with a ByteLevel post-processor only) adds none.
+  if (addBos && spec_.hasTemplate)
+    ids = spec_.templatePrefix;
   for (const TextSegment &segment : addedTokens_.split(text)) {
     if (segment.addedId >= 0) {
       ids.push_back(segment.addedId);
@@ -372,8 +376,10 @@ std::string_view HfTokenizer::decodeToken(int32_t prevId, int32_t id) const {
   if (id < 0 || id >= vocabSize())
     return {};
   std::string_view bytes = decoded_[id];
-  // Undo the space that Prepend or Metaspace put before the first word.
-  if (spec_.stripLeadingSpace && (prevId == kNoToken || prevId == bosId_) &&
+  // Undo the space that Prepend or Metaspace put before the first word: the
+  // text starts here when no token (or only special ones, such as the BOS)
+  // came before.
+  if (spec_.stripLeadingSpace && (prevId == kNoToken || isSpecial(prevId)) &&
       !bytes.empty() && bytes.front() == ' ')
     bytes.remove_prefix(1);
   return bytes;

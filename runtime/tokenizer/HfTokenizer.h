@@ -10,8 +10,9 @@
 // Encoding follows the tokenizers library: added tokens are found in the raw
 // text first; each stretch in between is normalized, pre-tokenized into words,
 // and each word is merged by merge rank (or taken whole when ignore_merges is
-// set and the word is in the vocabulary). The post-processor's template
-// supplies the BOS when asked for.
+// set and the word is in the vocabulary). Asked for a BOS, encode adds the
+// special tokens of the post-processor's template, and none when the file has
+// no template, as the tokenizers library does.
 #pragma once
 
 #include "runtime/Status.h"

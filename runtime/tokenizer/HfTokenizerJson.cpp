@@ -224,6 +224,17 @@ private:
       spec_.normalizer.push_back(std::move(step));
       return Status::ok();
     }
+    for (auto [name, form] : {std::pair{"NFC", UnicodeForm::NFC},
+                              std::pair{"NFD", UnicodeForm::NFD},
+                              std::pair{"NFKC", UnicodeForm::NFKC},
+                              std::pair{"NFKD", UnicodeForm::NFKD}}) {
+      if (type == name) {
+        HfNormalizerStep step{HfNormalizerStep::Kind::Unicode, "", ""};
+        step.form = form;
+        spec_.normalizer.push_back(std::move(step));
+        return Status::ok();
+      }
+    }
     return unsupported("normalizer", type);
   }
 

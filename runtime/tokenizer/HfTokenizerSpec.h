@@ -8,6 +8,7 @@
 #pragma once
 
 #include "runtime/Status.h"
+#include "runtime/tokenizer/UnicodeNormalizer.h"
 
 #include <cstdint>
 #include <string>
@@ -22,10 +23,12 @@ struct HfNormalizerStep {
   enum class Kind {
     Prepend, ///< prepend `text` to non-empty text
     Replace, ///< replace every `text` with `replacement`
+    Unicode, ///< normalize to `form` (NFC, NFD, NFKC, NFKD)
   };
   Kind kind;
   std::string text;
   std::string replacement;
+  UnicodeForm form = UnicodeForm::NFC;
 };
 
 /// One pre-tokenizer step, applied to every piece produced so far.

@@ -7,7 +7,8 @@ namespace llmc {
 
 std::string IncrementalDetokenizer::push(int32_t id) {
   pending_.append(tokenizer_.decodeToken(prevId_, id));
-  prevId_ = id;
+  if (!tokenizer_.isSpecial(id))
+    prevId_ = id;
 
   std::string ready;
   std::string_view rest = pending_;

@@ -201,7 +201,7 @@ std::string_view Llama2cTokenizer::decodeToken(int32_t prevId,
     return {};
   std::string_view bytes = decoded_[id];
   // The encoder's dummy-prefix space is not part of the text.
-  if ((prevId == kBosId || prevId == kNoToken) && !isByteToken(id) &&
+  if ((prevId == kNoToken || isSpecial(prevId)) && !isByteToken(id) &&
       !bytes.empty() && bytes.front() == ' ')
     bytes.remove_prefix(1);
   return bytes;

@@ -2,11 +2,56 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "runtime/tokenizer/RegexSplitter.h"
 
+#include "runtime/tokenizer/UnicodeWhitespace.h"
 #include "runtime/tokenizer/Utf8.h"
 
 #include <pcre2.h>
 
 namespace llmc {
+
+namespace {
+
+/// Rewrites \s and \S as explicit classes of Unicode White_Space (see
+/// UnicodeWhitespace.h): inside a character class \s becomes the ranges
+/// themselves; \S inside a class cannot be written that way and is refused.
+StatusOr<std::string> pinWhitespaceEscapes(const std::string &pattern) {
+  const std::string &body = unicode::whiteSpaceClassBody();
+  std::string out;
+  bool inClass = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      char e = pattern[++i];
+      if (e == 's')
+        out += inClass ? body : "[" + body + "]";
+      else if (e == 'S' && !inClass)
+        out += "[^" + body + "]";
+      else if (e == 'S')
+        return Status::error(
+            "split regex '" + pattern +
+            "': \\S inside a character class is not supported");
+      else
+        out += std::string{c, e};
+      continue;
+    }
+    if (c == '[' && !inClass) {
+      inClass = true;
+      out += c;
+      // A ']' right after '[' or '[^' is a literal, not the end.
+      if (i + 1 < pattern.size() && pattern[i + 1] == '^')
+        out += pattern[++i];
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']')
+        out += pattern[++i];
+      continue;
+    }
+    if (c == ']' && inClass)
+      inClass = false;
+    out += c;
+  }
+  return out;
+}
+
+} // namespace
 
 struct RegexSplitter::Code {
   pcre2_code *code = nullptr;
@@ -17,7 +62,8 @@ void RegexSplitter::CodeDeleter::operator()(Code *code) const {
   delete code;
 }
 
-StatusOr<RegexSplitter> RegexSplitter::compile(const std::string &pattern) {
+StatusOr<RegexSplitter> RegexSplitter::compile(const std::string &hfPattern) {
+  LLMC_ASSIGN_OR_RETURN(std::string pattern, pinWhitespaceEscapes(hfPattern));
   int errorCode = 0;
   PCRE2_SIZE errorOffset = 0;
   // UCP makes \s, \w and \d Unicode-aware, as they are in Oniguruma.
@@ -29,7 +75,7 @@ StatusOr<RegexSplitter> RegexSplitter::compile(const std::string &pattern) {
   if (!code) {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(errorCode, message, sizeof(message));
-    return Status::error("cannot compile split regex '" + pattern +
+    return Status::error("cannot compile split regex '" + hfPattern +
                          "' at offset " + std::to_string(errorOffset) + ": " +
                          reinterpret_cast<const char *>(message));
   }
@@ -74,6 +120,12 @@ void RegexSplitter::split(std::string_view text,
     emitted = searchFrom = end;
   }
   emit(emitted, text.size());
+}
+
+std::string RegexSplitter::unicodeVersion() {
+  char version[64] = {};
+  pcre2_config(PCRE2_CONFIG_UNICODE_VERSION, version);
+  return version;
 }
 
 } // namespace llmc

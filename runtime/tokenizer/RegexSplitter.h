@@ -4,8 +4,17 @@
 // as Llama-3's
 // "(?i:'s|'t|...)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|...|\s+(?!\S)|\s+", which
 // need Unicode properties and lookahead; PCRE2 in UTF + UCP mode reads them
-// with the same meaning. The pattern is compiled (and JIT-compiled when
-// available) once; splitting is then thread-safe.
+// with the same meaning, except that \s and \S are rewritten to Unicode's
+// White_Space set (PCRE2's \s also takes U+180E; see UnicodeWhitespace.h).
+// The pattern is compiled (and JIT-compiled when available) once; splitting
+// is then thread-safe.
+//
+// The Unicode properties (\p{L}, \p{N}, case folding) come from the system's
+// PCRE2: PCRE2 10.42 (Debian 12) knows Unicode 14.0, so a character assigned
+// later (e.g. U+31350, CJK Extension H, Unicode 15.0) is unassigned to it and
+// never matches \p{L}, where tokenizers built on newer tables (V8 in
+// transformers.js: Unicode 15.1) see a letter. unicodeVersion() reports the
+// version; a unit test pins it so that a change of system library is noticed.
 #pragma once
 
 #include "runtime/Status.h"
@@ -28,6 +37,9 @@ public:
   /// "Isolated" split behaviour). Invalid UTF-8 in `text` never matches and so
   /// ends up in the gaps, byte for byte intact.
   void split(std::string_view text, std::vector<std::string> &pieces) const;
+
+  /// The Unicode version of PCRE2's property tables ("14.0.0").
+  static std::string unicodeVersion();
 
 private:
   struct Code;

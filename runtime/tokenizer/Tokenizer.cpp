@@ -17,7 +17,9 @@ std::string Tokenizer::decode(const std::vector<int32_t> &ids,
   std::string text;
   for (int32_t id : ids) {
     text.append(decodeToken(prevId, id));
-    prevId = id;
+    // A special token (a BOS in the middle) does not start the text again.
+    if (!isSpecial(id))
+      prevId = id;
   }
   return text;
 }

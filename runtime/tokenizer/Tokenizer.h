@@ -33,15 +33,18 @@ public:
   virtual ~Tokenizer();
 
   /// Encodes `text` (any bytes; invalid UTF-8 is encoded byte by byte where the
-  /// vocabulary allows). With `addBos` the ids start with the beginning-of-text
-  /// token (or the format's template of special tokens).
+  /// vocabulary allows). With `addBos` the ids get the special tokens the
+  /// format adds around a text: the BOS of tokenizer.bin, the post-processor
+  /// template of a tokenizer.json (nothing when it has none).
   virtual std::vector<int32_t> encode(std::string_view text,
                                       bool addBos) const = 0;
 
   /// The raw bytes token `id` contributes to decoded text when it follows
-  /// `prevId` (kNoToken at the start). Special tokens contribute nothing; a
-  /// piece that is the first of a text (after BOS or at the start) loses the
-  /// leading space the encoder added, where the format says so. The bytes of
+  /// `prevId`: the last token before it that is not special, kNoToken when
+  /// there is none (a special `prevId` counts as none). Special tokens
+  /// contribute nothing; the first piece of a text (nothing but special
+  /// tokens, such as the BOS, before it) loses the leading space the encoder
+  /// added, where the format says so. The bytes of
   /// one token may be part of a UTF-8 character. Unknown ids contribute
   /// nothing. The view stays valid as long as the tokenizer.
   virtual std::string_view decodeToken(int32_t prevId, int32_t id) const = 0;
@@ -61,8 +64,10 @@ public:
   /// Tokens that end generation: EOS plus ends of turn such as <|eot_id|>.
   virtual std::vector<int32_t> stopIds() const = 0;
 
-  /// Concatenates decodeToken over `ids`, the first following `prevId`. The
-  /// result is raw bytes: a sequence cut inside a character stays cut.
+  /// Concatenates decodeToken over `ids`, the first following `prevId`. Only
+  /// the first piece of the text loses its leading space, however many BOS
+  /// tokens the ids hold. The result is raw bytes: a sequence cut inside a
+  /// character stays cut.
   std::string decode(const std::vector<int32_t> &ids,
                      int32_t prevId = kNoToken) const;
 };

@@ -135,14 +135,38 @@ TEST(SentencePieceJsonVariants, ReadsTheMetaspacePreTokenizerForm) {
   EXPECT_EQ(tok->decode({kBos, kHello, kWorld}), "hello world");
 }
 
-TEST(SentencePieceJsonVariants, SkipsTheBosWithoutATemplate) {
-  // Without a post-processor the BOS is found by name.
+TEST(SentencePieceJsonVariants, AddsNoBosWithoutAPostProcessor) {
+  // The special tokens are the post-processor's: without one, none, as in
+  // the tokenizers library. The BOS is still known by name.
   nlohmann::json json = fixtureJson();
   json["post_processor"] = nullptr;
   auto tok = loadJson(json);
   ASSERT_TRUE(tok);
   EXPECT_EQ(tok->bosId(), kBos);
-  EXPECT_EQ(tok->encode("hello", true), (Ids{kBos, kHello}));
+  EXPECT_EQ(tok->encode("hello", true), (Ids{kHello}));
+}
+
+TEST_F(SentencePieceJson, DropsTheSpaceOnlyAtTheStartOfTheText) {
+  // A BOS in the middle does not start the text again.
+  EXPECT_EQ(tok_->decode({kBos, kHello, kBos, kWorld}), "hello world");
+  EXPECT_EQ(tok_->decode({kHello, kBos, kEos, kWorld}), "hello world");
+  EXPECT_EQ(tok_->decode({kBos, kBos, kHello}), "hello");
+}
+
+TEST(SentencePieceJsonVariants, AddedTokensStripUnicodeWhitespace) {
+  nlohmann::json json = fixtureJson();
+  for (auto &token : json["added_tokens"])
+    if (token["content"] == "</s>") {
+      token["lstrip"] = true;
+      token["rstrip"] = true;
+    }
+  auto tok = loadJson(json);
+  ASSERT_TRUE(tok);
+  // U+3000 IDEOGRAPHIC SPACE before, U+00A0 NO-BREAK SPACE and a tab after.
+  EXPECT_EQ(tok->encode("hello\u3000 </s>\u00A0\tworld", false),
+            (Ids{kHello, kEos, kWorld}));
+  // U+180E is not whitespace: it stays (and is unknown to the vocabulary).
+  EXPECT_EQ(tok->encode("hello\u180E</s>", false), (Ids{kHello, kUnk, kEos}));
 }
 
 } // namespace

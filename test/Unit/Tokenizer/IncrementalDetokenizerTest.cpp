@@ -50,6 +50,14 @@ TEST_F(StreamingFixture, DropsTheSpaceOfTheFirstPieceAfterBos) {
   EXPECT_EQ(continuation.push(kWorld), " world");
 }
 
+TEST_F(StreamingFixture, KeepsTheSpaceAfterABosInTheMiddle) {
+  IncrementalDetokenizer stream(*tok_);
+  EXPECT_EQ(stream.push(kBos), "");
+  EXPECT_EQ(stream.push(kHello), "hello");
+  EXPECT_EQ(stream.push(kBos), "");
+  EXPECT_EQ(stream.push(kWorld), " world");
+}
+
 TEST_F(StreamingFixture, FlushesADanglingPartialCharacterAsReplacement) {
   IncrementalDetokenizer stream(*tok_, kHello);
   EXPECT_EQ(stream.push(kF0), "");

@@ -99,11 +99,22 @@ TEST_F(Llama3Tokenizer, MatchesAnIndependentImplementation) {
         << "text: " << known.text;
 }
 
-TEST_F(Llama3Tokenizer, PrependsBeginOfTextWhenAskedForBos) {
-  // This tokenizer.json has only a ByteLevel post-processor (no template), so
-  // the BOS is found by name.
+TEST_F(Llama3Tokenizer, AddsNoBosWhenThePostProcessorHasNoTemplate) {
+  // This tokenizer.json has only a ByteLevel post-processor (no template):
+  // Hugging Face adds no BOS, so neither do we. The BOS is known by name.
   EXPECT_EQ(tok_->bosId(), 128000);
-  EXPECT_EQ(tok_->encode("Hello world", true), (Ids{128000, 9906, 1917}));
+  EXPECT_EQ(tok_->encode("Hello world", true), (Ids{9906, 1917}));
+}
+
+TEST(Llama31Tokenizer, AddsTheBosOfItsTemplate) {
+  std::string path = test::cachedFile("tokenizer-llama3_1/tokenizer.json");
+  if (path.empty())
+    GTEST_SKIP()
+        << "tokenizer-llama3_1/tokenizer.json is not in the model cache";
+  auto tok = loadTokenizer(path);
+  ASSERT_TRUE(tok) << tok.status().message();
+  EXPECT_EQ((*tok)->encode("Hello world", true), (Ids{128000, 9906, 1917}));
+  EXPECT_EQ((*tok)->encode("Hello world", false), (Ids{9906, 1917}));
 }
 
 TEST_F(Llama3Tokenizer, ReportsEosAndEndOfTurnAsStopTokens) {

@@ -123,8 +123,8 @@ TEST(TokenizerErrors, UnsupportedModelTypeIsNamed) {
 
 TEST(TokenizerErrors, UnsupportedNormalizerAndPreTokenizerAreNamed) {
   std::string path = test::writeScratchFile(
-      "nfc.json", fixtureWith("normalizer", {{"type", "NFC"}}));
-  EXPECT_THAT(loadError(path), HasSubstr("unsupported normalizer 'NFC'"));
+      "bert.json", fixtureWith("normalizer", {{"type", "BertNormalizer"}}));
+  EXPECT_THAT(loadError(path), HasSubstr("unsupported normalizer 'BertNormalizer'"));
 
   path = test::writeScratchFile(
       "whitespace.json",
