@@ -85,37 +85,6 @@ Status CpuExecutor::materialize(Slot &slot, int32_t s, int32_t upTo) {
   return Status::ok();
 }
 
-StatusOr<std::vector<float>>
-CpuExecutor::forward(int32_t s, const std::vector<int32_t> &tokens,
-                     int32_t start) {
-  Slot &slot = slots_[size_t(s)];
-  if (!slot.cache)
-    slot.cache = std::make_unique<ref::KvCache>(model_.createCache());
-  // Positions before `start` come from the pool: a shared prefix or the
-  // tokens of a recomputed request.
-  if (slot.materialized > start)
-    slot.materialized = start;
-  LLMC_RETURN_IF_ERROR(materialize(slot, s, start));
-  LLMC_ASSIGN_OR_RETURN(std::vector<float> logits,
-                        model_.forward(tokens, start, *slot.cache));
-  const ModelConfig &c = model_.config();
-  const size_t rowBytes = size_t(c.kvDim()) * sizeof(float);
-  for (int32_t p = start; p < start + int32_t(tokens.size()); ++p) {
-    const int32_t block = blockOf(s, p);
-    if (block < 0)
-      return Status::error("slot " + std::to_string(s) + " position " +
-                           std::to_string(p) + " has no KV block");
-    for (int64_t l = 0; l < c.numLayers; ++l) {
-      std::memcpy(poolRow(keys_, block, l, p % limits_.blockSize),
-                  slot.cache->k(l, p), rowBytes);
-      std::memcpy(poolRow(values_, block, l, p % limits_.blockSize),
-                  slot.cache->v(l, p), rowBytes);
-    }
-  }
-  slot.materialized = start + int32_t(tokens.size());
-  return logits;
-}
-
 /// The log-probability of `token` and of the `top` most likely tokens, from
 /// log-softmax(logits[vocab]) in double.
 static void fillLogprobs(const float *logits, size_t vocab, int32_t token,
@@ -159,14 +128,14 @@ CpuExecutor::scorePrompt(const std::vector<int32_t> &tokens, int32_t top) {
   return scored;
 }
 
-void CpuExecutor::sampleNext(int32_t s, const std::vector<float> &logits,
+void CpuExecutor::sampleNext(int32_t s, const float *logits, size_t vocab,
                              std::vector<SlotEvent> &events) {
   Slot &slot = slots_[size_t(s)];
   // slotAppendToken of SlotState.cuh; the counter is the new token's
   // position, as in CpuGenerator.
   const int32_t position = slot.position + 1;
-  const int32_t token = ref::sample(logits.data(), int64_t(logits.size()),
-                                    slot.init.sampling, uint64_t(position));
+  const int32_t token = ref::sample(logits, int64_t(vocab), slot.init.sampling,
+                                    uint64_t(position));
   slot.token = token;
   slot.generated += 1;
   bool stop = slot.init.stops.eosId >= 0 && token == slot.init.stops.eosId;
@@ -187,46 +156,92 @@ void CpuExecutor::sampleNext(int32_t s, const std::vector<float> &logits,
   event.token = token;
   event.finishReason = reason;
   if (slot.init.topLogprobs >= 0)
-    fillLogprobs(logits.data(), logits.size(), token, slot.init.topLogprobs,
-                 event.logprob, event.topLogprobs);
+    fillLogprobs(logits, vocab, token, slot.init.topLogprobs, event.logprob,
+                 event.topLogprobs);
   events.push_back(std::move(event));
 }
 
-Status CpuExecutor::runChunk(const serving::PrefillChunk &chunk,
-                             std::vector<SlotEvent> &events) {
-  Slot &slot = slots_[size_t(chunk.slot)];
-  if (slot.finished != serving::kSlotRunning ||
-      slot.init.request != chunk.request ||
-      chunk.startPosition != slot.prefilled)
-    return Status::error(
-        "prefill chunk of request " + std::to_string(chunk.request) +
-        " at position " + std::to_string(chunk.startPosition) +
-        " does not continue slot " + std::to_string(chunk.slot));
-  LLMC_ASSIGN_OR_RETURN(std::vector<float> logits,
-                        forward(chunk.slot, chunk.tokens, chunk.startPosition));
-  slot.prefilled += int32_t(chunk.tokens.size());
-  if (!chunk.lastChunk)
+Status CpuExecutor::runStep(const serving::StepPlan &plan,
+                            std::vector<SlotEvent> &events) {
+  /// One sequence's rows in this step.
+  struct Work {
+    int32_t slot = 0;
+    std::vector<int32_t> tokens;
+    int32_t start = 0;
+    bool chunk = false;
+    bool samples = false;
+  };
+  std::vector<Work> work;
+  for (const serving::DecodeRow &row : plan.decodes) {
+    Slot &slot = slots_[size_t(row.slot)];
+    // A slot that finished in a step the host has not read yet is masked.
+    if (slot.finished != serving::kSlotRunning || slot.position < 0)
+      continue;
+    if (slot.init.request != row.request || slot.position != row.position)
+      return Status::error("decode row of request " +
+                           std::to_string(row.request) + " at position " +
+                           std::to_string(row.position) +
+                           " does not match slot " + std::to_string(row.slot) +
+                           " (position " + std::to_string(slot.position) + ")");
+    work.push_back({row.slot, {slot.token}, slot.position, false, true});
+  }
+  for (const serving::PrefillChunk &chunk : plan.prefills) {
+    const Slot &slot = slots_[size_t(chunk.slot)];
+    if (slot.finished != serving::kSlotRunning ||
+        slot.init.request != chunk.request ||
+        chunk.startPosition != slot.prefilled)
+      return Status::error(
+          "prefill chunk of request " + std::to_string(chunk.request) +
+          " at position " + std::to_string(chunk.startPosition) +
+          " does not continue slot " + std::to_string(chunk.slot));
+    work.push_back(
+        {chunk.slot, chunk.tokens, chunk.startPosition, true, chunk.lastChunk});
+  }
+  if (work.empty())
     return Status::ok();
-  slot.position = slot.prefilled - 1;
-  sampleNext(chunk.slot, logits, events);
-  return Status::ok();
-}
 
-Status CpuExecutor::runDecode(const serving::DecodeRow &row,
-                              std::vector<SlotEvent> &events) {
-  Slot &slot = slots_[size_t(row.slot)];
-  // A slot that finished in a step the host has not read yet is masked.
-  if (slot.finished != serving::kSlotRunning || slot.position < 0)
-    return Status::ok();
-  if (slot.init.request != row.request || slot.position != row.position)
-    return Status::error("decode row of request " +
-                         std::to_string(row.request) + " at position " +
-                         std::to_string(row.position) +
-                         " does not match slot " + std::to_string(row.slot) +
-                         " (position " + std::to_string(slot.position) + ")");
+  // Positions before a sequence's rows come from the pool when the working
+  // cache does not hold them: a shared prefix or a recomputed request.
+  std::vector<CpuModel::SequenceRows> sequences;
+  for (const Work &w : work) {
+    Slot &slot = slots_[size_t(w.slot)];
+    if (!slot.cache)
+      slot.cache = std::make_unique<ref::KvCache>(model_.createCache());
+    slot.materialized = std::min(slot.materialized, w.start);
+    LLMC_RETURN_IF_ERROR(materialize(slot, w.slot, w.start));
+    sequences.push_back({&w.tokens, w.start, slot.cache.get()});
+  }
+  // Every row of the step in one pass: each weight is read once.
   LLMC_ASSIGN_OR_RETURN(std::vector<float> logits,
-                        forward(row.slot, {slot.token}, slot.position));
-  sampleNext(row.slot, logits, events);
+                        model_.forwardBatch(sequences));
+
+  const ModelConfig &c = model_.config();
+  const size_t rowBytes = size_t(c.kvDim()) * sizeof(float);
+  const size_t vocab = size_t(c.vocabSize);
+  for (size_t i = 0; i < work.size(); ++i) {
+    const Work &w = work[i];
+    Slot &slot = slots_[size_t(w.slot)];
+    for (int32_t p = w.start; p < w.start + int32_t(w.tokens.size()); ++p) {
+      const int32_t block = blockOf(w.slot, p);
+      if (block < 0)
+        return Status::error("slot " + std::to_string(w.slot) + " position " +
+                             std::to_string(p) + " has no KV block");
+      for (int64_t l = 0; l < c.numLayers; ++l) {
+        std::memcpy(poolRow(keys_, block, l, p % limits_.blockSize),
+                    slot.cache->k(l, p), rowBytes);
+        std::memcpy(poolRow(values_, block, l, p % limits_.blockSize),
+                    slot.cache->v(l, p), rowBytes);
+      }
+    }
+    slot.materialized = w.start + int32_t(w.tokens.size());
+    if (w.chunk) {
+      slot.prefilled += int32_t(w.tokens.size());
+      if (w.samples)
+        slot.position = slot.prefilled - 1;
+    }
+    if (w.samples)
+      sampleNext(w.slot, logits.data() + i * vocab, vocab, events);
+  }
   return Status::ok();
 }
 
@@ -259,10 +274,7 @@ Status CpuExecutor::launch(const serving::StepPlan &plan) {
   StepResult result;
   result.decodeOnly = plan.prefills.empty();
   const Clock::time_point start = Clock::now();
-  for (const serving::DecodeRow &row : plan.decodes)
-    LLMC_RETURN_IF_ERROR(runDecode(row, result.events));
-  for (const serving::PrefillChunk &chunk : plan.prefills)
-    LLMC_RETURN_IF_ERROR(runChunk(chunk, result.events));
+  LLMC_RETURN_IF_ERROR(runStep(plan, result.events));
   std::sort(
       result.events.begin(), result.events.end(),
       [](const SlotEvent &a, const SlotEvent &b) { return a.slot < b.slot; });

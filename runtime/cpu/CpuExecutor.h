@@ -14,9 +14,9 @@
 // the pool when a slot starts past position 0 (a cached prefix or a
 // recomputation), and every position a step computes is written back.
 //
-// Steps run when they are launched, one slot after another (CpuModel's
-// thread pool parallelizes within a forward); collect() hands back the
-// finished step.
+// Steps run when they are launched: every decode row and prompt chunk of
+// the step in one CpuModel::forwardBatch (the weights are read once per
+// step, whatever the batch); collect() hands back the finished step.
 #pragma once
 
 #include "runtime/api/Engine.h"
@@ -68,18 +68,15 @@ private:
   };
 
   CpuExecutor(CpuModel model, const ExecutorLimits &limits);
-  Status runChunk(const serving::PrefillChunk &chunk,
-                  std::vector<serving::SlotEvent> &events);
-  Status runDecode(const serving::DecodeRow &row,
-                   std::vector<serving::SlotEvent> &events);
-  /// Runs `tokens` from `start` in slot `s`; returns the last row's logits.
-  StatusOr<std::vector<float>>
-  forward(int32_t s, const std::vector<int32_t> &tokens, int32_t start);
+  /// Runs the plan's decode rows and prompt chunks in one batched forward
+  /// and samples the slots that sample.
+  Status runStep(const serving::StepPlan &plan,
+                 std::vector<serving::SlotEvent> &events);
   Status materialize(Slot &slot, int32_t s, int32_t upTo);
   int32_t blockOf(int32_t s, int32_t position) const;
   /// Samples the token after the slot's last position and applies the stop
   /// rules; appends the slot's event.
-  void sampleNext(int32_t s, const std::vector<float> &logits,
+  void sampleNext(int32_t s, const float *logits, size_t vocab,
                   std::vector<serving::SlotEvent> &events);
   float *poolRow(std::vector<float> &pool, int32_t block, int64_t layer,
                  int32_t offset);

@@ -148,8 +148,13 @@ OpenAiServer::check(GenerationParams params) {
   PreparedRequest prepared;
   const char *promptParam = params.chat ? "messages" : "prompt";
   if (params.chat) {
-    prepared.prompt =
-        tokenizer.encode(chat_.render(params.messages), chat_.addBos());
+    StatusOr<std::string> text = chat_.render(params.messages);
+    if (!text.isOk())
+      return invalidParam("messages",
+                          "the model's chat template refused the messages: " +
+                              text.status().message(),
+                          "invalid_messages");
+    prepared.prompt = tokenizer.encode(*text, chat_.addBos());
   } else if (params.promptIsIds) {
     for (int32_t id : params.promptIds)
       if (id >= engine.config().vocabSize)

@@ -115,6 +115,9 @@ std::string ServerMetrics::render(const Engine &engine,
   metric(out, "llmc_preemptions_total", "counter",
          "Times a request lost its slot and was recomputed");
   out += "llmc_preemptions_total " + std::to_string(stats.preemptions) + "\n";
+  gauge(out, "llmc_device_busy_ratio",
+        "Share of the time the device ran steps, between the steps measured",
+        stats.gpuBusyFraction());
   metric(out, "llmc_engine_steps_total", "counter", "Engine steps run");
   out += "llmc_engine_steps_total " + std::to_string(stats.steps) + "\n";
   gauge(out, "llmc_http_connections", "Open HTTP connections",

@@ -45,6 +45,7 @@ struct Options {
   int32_t maxSlots = 32;
   uint64_t bodyLimit = 4 << 20;
   double gpuMemoryFraction = 0.9;
+  bool noPrefixCaching = false;
 };
 
 bool exists(const std::string &path) {
@@ -71,7 +72,16 @@ std::string baseName(std::string path) {
 struct Served {
   std::unique_ptr<Tokenizer> tokenizer;
   std::unique_ptr<Engine> engine;
+  /// tokenizer_config.json beside the tokenizer (it may not exist).
+  std::string tokenizerConfig;
 };
+
+std::string besideOf(const std::string &file, const std::string &name) {
+  const size_t slash = file.find_last_of('/');
+  return (slash == std::string::npos ? std::string()
+                                     : file.substr(0, slash + 1)) +
+         name;
+}
 
 StatusOr<Served> serveOnCpu(const Options &opts) {
   if (isEngineDirectory(opts.model))
@@ -85,13 +95,17 @@ StatusOr<Served> serveOnCpu(const Options &opts) {
                          "; pass --tokenizer PATH");
   Served served;
   LLMC_ASSIGN_OR_RETURN(served.tokenizer, loadTokenizer(loaded.tokenizerPath));
+  served.tokenizerConfig =
+      besideOf(loaded.tokenizerPath, "tokenizer_config.json");
   LLMC_ASSIGN_OR_RETURN(
       CpuModel model,
       CpuModel::create(loaded.config, loaded.weights, opts.threads));
   CpuExecutorParams params;
   params.maxSlots = opts.maxSlots;
+  SchedulingOptions scheduling;
+  scheduling.prefixCaching = !opts.noPrefixCaching;
   LLMC_ASSIGN_OR_RETURN(served.engine,
-                        createCpuEngine(std::move(model), params));
+                        createCpuEngine(std::move(model), params, scheduling));
   return served;
 }
 
@@ -128,6 +142,7 @@ StatusOr<Served> serveOnGpu(const Options &opts, const std::string &self) {
   }
   EngineOptions engineOptions;
   engineOptions.device.gpuMemoryFraction = opts.gpuMemoryFraction;
+  engineOptions.prefixCaching = !opts.noPrefixCaching;
   Served served;
   LLMC_ASSIGN_OR_RETURN(served.engine,
                         createGpuEngine(engineDir, engineOptions));
@@ -139,6 +154,7 @@ StatusOr<Served> serveOnGpu(const Options &opts, const std::string &self) {
     return Status::error("the engine " + engineDir +
                          " has no tokenizer; pass --tokenizer PATH");
   LLMC_ASSIGN_OR_RETURN(served.tokenizer, loadTokenizer(tokenizerPath));
+  served.tokenizerConfig = besideOf(tokenizerPath, "tokenizer_config.json");
   return served;
 }
 #endif
@@ -173,8 +189,10 @@ Status run(const Options &opts, const std::string &self) {
                                                          : opts.servedModelName;
   serverOptions.apiKey = opts.apiKey;
   serverOptions.maxQueue = opts.maxQueue;
-  server::OpenAiServer api(engine, *served->tokenizer, serverOptions,
-                           server::ChatPrompt::plain());
+  LLMC_ASSIGN_OR_RETURN(server::ChatPrompt chat,
+                        server::ChatPrompt::forModel(served->tokenizerConfig,
+                                                     *served->tokenizer));
+  server::OpenAiServer api(engine, *served->tokenizer, serverOptions, chat);
 
   boost::asio::io_context io(1);
   server::HttpServerParams params;
@@ -219,10 +237,11 @@ Status run(const Options &opts, const std::string &self) {
   });
 
   std::fprintf(
-      stderr, "llm-serve: serving %s (%s, context %lld) on http://%s:%u\n",
+      stderr, "llm-serve: serving %s (%s, context %lld, %s) on http://%s:%u\n",
       serverOptions.modelName.c_str(), engine.executor().deviceName().c_str(),
-      (long long)engine.config().maxSeqLen, opts.host.c_str(),
-      unsigned(http->port()));
+      (long long)engine.config().maxSeqLen,
+      chat.hasTemplate() ? "its chat template" : "plain chat format",
+      opts.host.c_str(), unsigned(http->port()));
   io.run();
   std::fprintf(stderr, "llm-serve: stopped\n");
   return Status::ok();
@@ -260,6 +279,8 @@ int main(int argc, char **argv) {
   app.add_option("--gpu-memory-fraction", opts.gpuMemoryFraction,
                  "share of the GPU's memory the engine may use")
       ->check(CLI::Range(0.05, 1.0));
+  app.add_flag("--no-prefix-caching", opts.noPrefixCaching,
+               "recompute every prompt (for comparisons)");
   CLI11_PARSE(app, argc, argv);
 
   raiseDescriptorLimit();

@@ -1,14 +1,16 @@
 // Holds N concurrent streaming requests open against llm-serve, each on its
 // own connection, and checks that every one completes with [DONE] and the
-// text the same request gets alone.
-//   node load.cjs MODEL N
+// text the same request gets alone (greedy).
+//   node load.cjs MODEL|ENGINE N [MAX_TOKENS [PROMPTS [llm-serve flags...]]]
 'use strict';
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const { startServer, metric } = require('./server.cjs');
 
-const [model, countText] = process.argv.slice(2);
+const [model, countText, maxTokensText, promptsText, ...serverFlags] = process.argv.slice(2);
 const N = Number(countText);
+const MAX_TOKENS = Number(maxTokensText ?? 2);
+const PROMPTS = Number(promptsText ?? 4);
 
 function stream(port, body) {
   return new Promise((resolve, reject) => {
@@ -33,9 +35,13 @@ function textOf(reply) {
 }
 
 async function main() {
-  const server = await startServer([model, '--max-slots', '64']);
-  const prompts = ['Once upon a time', 'Lily', 'The cat', 'Tom and Sam'];
-  const bodyOf = (i) => ({ prompt: prompts[i % prompts.length], max_tokens: 2, temperature: 0, stream: true });
+  const server = await startServer(
+    [model, ...(serverFlags.length ? serverFlags : ['--max-slots', '64'])]);
+  const starts = ['Once upon a time', 'Lily', 'The cat', 'Tom and Sam', 'One day', 'The big dog',
+                  'Sara saw', 'In the park'];
+  const prompts = Array.from({ length: PROMPTS }, (_, i) =>
+    starts[i % starts.length] + (i >= starts.length ? ' ' + 'and '.repeat(i / starts.length) : ''));
+  const bodyOf = (i) => ({ prompt: prompts[i % prompts.length], max_tokens: MAX_TOKENS, temperature: 0, stream: true });
   const alone = [];
   for (let i = 0; i < prompts.length; ++i) alone.push(textOf(await stream(server.port, bodyOf(i))));
 
@@ -54,7 +60,8 @@ async function main() {
   replies.forEach((r, i) => { if (textOf(r) === alone[i % prompts.length]) ++same; });
   assert.equal(same, N, 'every request got the text it gets alone');
   console.log(`load: ${N} streams completed in ${((Date.now() - started) / 1000).toFixed(1)} s, ` +
-              `peak ${peak} open connections`);
+              `peak ${peak} open connections, device busy ` +
+              `${(100 * ((await metric(server.url, 'llmc_device_busy_ratio')) ?? 0)).toFixed(1)}%`);
   assert.ok(peak >= N, `the server held ${N} connections at once (peak ${peak})`);
   server.proc.kill('SIGTERM');
   assert.equal((await server.exited).code, 0);
