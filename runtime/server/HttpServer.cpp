@@ -123,6 +123,26 @@ private:
   void readRequest() {
     parser_.emplace();
     parser_->body_limit(server_->params.bodyLimit);
+    http::async_read_header(socket_, buffer_, *parser_,
+                            [self = shared_from_this()](error_code ec, size_t) {
+                              self->onHeader(ec);
+                            });
+  }
+
+  void onHeader(error_code ec) {
+    if (ec) {
+      onRead(ec);
+      return;
+    }
+    // A client that asks before sending its body (curl does above 1 kB)
+    // hears at once that it may go on.
+    const auto &head = parser_->get();
+    auto expect = head.find(http::field::expect);
+    if (expect != head.end() &&
+        beast::iequals(expect->value(), "100-continue") &&
+        !(parser_->content_length() &&
+          *parser_->content_length() > server_->params.bodyLimit))
+      enqueue("HTTP/1.1 100 Continue\r\n\r\n");
     http::async_read(socket_, buffer_, *parser_,
                      [self = shared_from_this()](error_code ec, size_t) {
                        self->onRead(ec);
