@@ -15,7 +15,7 @@ readonly PACKAGES=("@huggingface/jinja@0.5.11" "@huggingface/transformers@4.3.1"
 die() { echo "fetch-js-oracles: error: $*" >&2; exit 1; }
 
 installed() { # PACKAGE@VERSION -> true when that version is in node_modules
-  local name="${1%@*}" version="${1##*@}" pkg="$dir/node_modules/${1%@*}/package.json"
+  local version="${1##*@}" pkg="$dir/node_modules/${1%@*}/package.json"
   [ -f "$pkg" ] && [ "$(node -p "require('$pkg').version" 2>/dev/null)" = "$version" ]
 }
 

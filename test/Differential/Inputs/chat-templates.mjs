@@ -20,8 +20,10 @@ const tokenText = (t) => (t == null ? "" : typeof t === "string" ? t : t.content
 
 // Templates shipped in npm tokenizer packages (fetched by scripts/fetch-model.sh).
 const templates = [];
-for (const name of ["llama3", "llama3_1", "qwen2_5", "qwen3", "llama2"]) {
-  const file = path.join(cache, `tokenizer-${name}`, "tokenizer_config.json");
+for (const dir of ["tokenizer-llama3", "tokenizer-llama3_1", "tokenizer-qwen2_5", "tokenizer-qwen3",
+                   "tokenizer-llama2", "chat-template-gemma3", "chat-template-deepseek_v3"]) {
+  const name = dir.replace(/^(tokenizer|chat-template)-/, "");
+  const file = path.join(cache, dir, "tokenizer_config.json");
   if (!existsSync(file)) throw new Error(`${file} is missing: run scripts/fetch-model.sh`);
   const config = JSON.parse(readFileSync(file, "utf8"));
   let source = config.chat_template;

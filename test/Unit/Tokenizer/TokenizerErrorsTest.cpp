@@ -124,7 +124,8 @@ TEST(TokenizerErrors, UnsupportedModelTypeIsNamed) {
 TEST(TokenizerErrors, UnsupportedNormalizerAndPreTokenizerAreNamed) {
   std::string path = test::writeScratchFile(
       "bert.json", fixtureWith("normalizer", {{"type", "BertNormalizer"}}));
-  EXPECT_THAT(loadError(path), HasSubstr("unsupported normalizer 'BertNormalizer'"));
+  EXPECT_THAT(loadError(path),
+              HasSubstr("unsupported normalizer 'BertNormalizer'"));
 
   path = test::writeScratchFile(
       "whitespace.json",
