@@ -1,6 +1,6 @@
-// StepPlan and SlotEvent: the contract between the scheduler and the GPU
-// executor. A plan says what one step runs; events say what each slot
-// produced in it.
+// StepPlan and SlotEvent: the contract between the scheduler and a device's
+// executor (runtime/api/StepExecutor.h: the GPU's, the CPU's). A plan says
+// what one step runs; events say what each slot produced in it.
 //
 // The executor applies a plan in this order:
 //   1. releasedSlots: mark the slot idle (SlotState finished = kSlotIdle), so
@@ -9,7 +9,10 @@
 //      (positions = -1, generated = 0, finished = running, tokens = -1);
 //   3. blockTableChanges: copy the changed entries to the device table;
 //   4. run the step: every prefill chunk (writing k/v at startPosition...) and
-//      one decode row per listed slot. After a lastChunk the executor sets
+//      one decode row per listed slot. A request's first chunk starts at its
+//      admission's cachedPrefix: the positions before are shared blocks of a
+//      cached prefix, already written, which attention reads through the
+//      block table like any earlier chunk's. After a lastChunk the executor sets
 //      positions[slot] = promptLength - 1 so that the sample and slot update
 //      that close the step are the decode ones (compiler/kernels/README.md).
 // Decode rows list every slot that may still run on the device: one that
