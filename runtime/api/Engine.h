@@ -1,31 +1,36 @@
-// Engine: the runtime's C++ API. Loads an engine directory onto a GPU and
-// serves many requests at once: submit (token ids, sampling parameters, stop
-// conditions) returns a per-request token stream; cancel works in any state;
-// each finished stream carries its metrics (TTFT, TPOT, ITL, E2E).
+// Engine: the runtime's C++ API. Serves many requests at once on one device:
+// submit (token ids, sampling parameters, stop conditions) returns a
+// per-request token stream; cancel works in any state; each finished stream
+// carries its metrics (TTFT, TPOT, ITL, E2E).
 //
-// One engine-loop thread owns the Scheduler and the DeviceModel. It plans and
-// queues step N+1 while the GPU runs step N, then collects step N's tokens
-// (the scheduler takes results one step late; the device masks the work of a
-// slot that finished meanwhile). Within a step the decode rows run before the
-// prefill chunks, so a prompt that ends in this step starts decoding in the
-// next one. Callers never touch the loop: submissions and cancels go through
-// an inbox, tokens come back through the streams. Tokenizing and
-// detokenizing happen on the callers' threads; the loop sees only ids.
+// One engine-loop thread owns the Scheduler and the device's StepExecutor
+// (runtime/api/StepExecutor.h). On a GPU it plans and queues step N+1 while
+// the device runs step N, then collects step N's tokens (the scheduler takes
+// results one step late; the device masks the work of a slot that finished
+// meanwhile). Within a step the decode rows run before the prefill chunks, so
+// a prompt that ends in this step starts decoding in the next one. Callers
+// never touch the loop: submissions and cancels go through an inbox, tokens
+// come back through the streams. Tokenizing and detokenizing happen on the
+// callers' threads; the loop sees only ids.
 //
-// With options.device.profileLaunches the engine times every launch of every
-// step (runtime/gpu/LaunchProfiler.h) and keeps the records, each with the rows
-// it ran over and the mean context of its step, for launchProfile().
+// Engines are made by a device's factory: createGpuEngine
+// (runtime/api/GpuExecutor.h) or createCpuEngine (runtime/cpu/CpuExecutor.h).
+// With launch profiling on (GPU) the engine keeps every launch of every step,
+// each with the rows it ran over and the mean context of its step, for
+// launchProfile().
 #pragma once
 
 #include "runtime/Status.h"
+#include "runtime/api/StepExecutor.h"
 #include "runtime/estimate/KernelProfile.h"
-#include "runtime/gpu/DeviceModel.h"
 #include "runtime/metrics/RequestMetrics.h"
 #include "runtime/serving/Request.h"
 #include "runtime/serving/Scheduler.h"
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -34,14 +39,19 @@
 
 namespace llmc {
 
-struct EngineOptions {
-  /// device.profileLaunches turns on per-launch timing (launchProfile()).
-  gpu::DeviceOptions device;
+/// How the loop schedules, whatever the device.
+struct SchedulingOptions {
   serving::BatchingMode mode = serving::BatchingMode::Continuous;
-  /// Token rows per step, prefill and decode together (0: the engine's
-  /// prefill arena, which bounds it).
+  /// Token rows per step, prefill and decode together (0: the executor's
+  /// maximum, which bounds it).
   int32_t maxStepTokens = 0;
+  /// Requests share the cached KV blocks of a common prompt prefix.
+  bool prefixCaching = true;
 };
+
+/// One token of a stream, with its log-probabilities when they were asked
+/// for (Request::topLogprobs >= 0).
+using StreamToken = ScoredToken;
 
 /// How a stream ended.
 enum class StreamEnd { Running, Finished, Cancelled, Failed };
@@ -54,6 +64,11 @@ public:
   bool next(int32_t &token);
   /// Like next() but never blocks: false when no token is ready now.
   bool tryNext(int32_t &token, bool &ended);
+  /// tryNext() with the token's log-probabilities.
+  bool tryNext(StreamToken &token, bool &ended);
+  /// Calls `listener` (on the engine loop: it must only hand work on) after
+  /// every token and at the end; at once when something is already pending.
+  void setListener(std::function<void()> listener);
   /// Blocks until the stream ends; returns every token not read yet.
   std::vector<int32_t> drain();
 
@@ -69,13 +84,15 @@ public:
 
 private:
   friend class Engine;
-  void push(int32_t token, Clock::time_point at);
+  void push(StreamToken token, Clock::time_point at);
   void close(StreamEnd end, std::optional<serving::FinishReason> reason,
              std::string error = {});
+  void notify();
 
   mutable std::mutex mutex_;
   std::condition_variable ready_;
-  std::deque<int32_t> pending_;
+  std::function<void()> listener_;
+  std::deque<StreamToken> pending_;
   StreamEnd end_ = StreamEnd::Running;
   std::optional<serving::FinishReason> reason_;
   std::string error_;
@@ -110,8 +127,10 @@ struct EngineStats {
 
 class Engine {
 public:
+  /// Starts the loop over `executor`.
   static StatusOr<std::unique_ptr<Engine>>
-  create(const std::string &engineDirectory, const EngineOptions &options = {});
+  create(std::unique_ptr<StepExecutor> executor,
+         const SchedulingOptions &options = {});
   /// Stops the loop; streams still running end as Cancelled.
   ~Engine();
 
@@ -121,10 +140,26 @@ public:
   /// Cancels the request of `stream` in any state, freeing its slot and
   /// blocks; the stream ends as Cancelled. No-op for an ended stream.
   void cancel(const std::shared_ptr<TokenStream> &stream);
+  /// The log-probability of every token of `tokens` given those before it,
+  /// with the `top` most likely alternatives (StepExecutor::scorePrompt),
+  /// computed on the loop between steps. `done` runs on the loop thread and
+  /// must only hand its result on.
+  using ScoreCallback = std::function<void(StatusOr<std::vector<ScoredToken>>)>;
+  void score(std::vector<int32_t> tokens, int32_t top, ScoreCallback done);
 
-  const Manifest &manifest() const { return device_->manifest(); }
-  const gpu::DeviceModel &device() const { return *device_; }
+  const StepExecutor &executor() const { return *executor_; }
+  const ModelConfig &config() const { return executor_->config(); }
   EngineStats stats() const;
+  /// A snapshot of the scheduler's load, for monitoring.
+  struct Load {
+    int64_t queued = 0;  ///< submitted, waiting for a slot
+    int64_t running = 0; ///< holding a slot
+    int64_t blocksUsed = 0, blocksFree = 0;
+    int64_t blocksCached = 0; ///< free blocks still holding a cached prefix
+    /// Prompt tokens looked up in the prefix cache, and those found.
+    int64_t prefixQueriedTokens = 0, prefixHitTokens = 0;
+  };
+  Load load() const;
   /// Every launch of the steps collected since the last resetStats(), in
   /// the order they ran; empty unless options.device.profileLaunches.
   std::vector<LaunchRecord> launchProfile() const;
@@ -132,25 +167,31 @@ public:
   void resetStats();
 
 private:
-  struct InFlightStep;
   struct Inbox {
     std::vector<std::pair<serving::Request, std::shared_ptr<TokenStream>>>
         submissions;
     std::vector<std::shared_ptr<TokenStream>> cancels;
+    struct Score {
+      std::vector<int32_t> tokens;
+      int32_t top = 0;
+      ScoreCallback done;
+    };
+    std::vector<Score> scores;
   };
 
-  Engine(std::unique_ptr<gpu::DeviceModel> device,
-         serving::Scheduler scheduler);
+  Engine(std::unique_ptr<StepExecutor> executor, serving::Scheduler scheduler);
   void loop();
   Status runOnce(bool &didWork);
-  Status launch(const serving::StepPlan &plan);
   Status collectOldest();
+  void publishLoad();
   void failAll(const Status &status);
 
-  std::unique_ptr<gpu::DeviceModel> device_;
+  std::unique_ptr<StepExecutor> executor_;
   serving::Scheduler scheduler_;
 
-  mutable std::mutex mutex_; // guards inbox_, stopping_, stats_, profile_
+  mutable std::mutex mutex_; // guards inbox_, stopping_, stats_, profile_,
+                             // load_
+  Load load_;
   std::condition_variable wake_;
   Inbox inbox_;
   bool stopping_ = false;
@@ -158,9 +199,8 @@ private:
   std::vector<LaunchRecord> profile_;
 
   // Loop-thread state.
-  std::deque<InFlightStep> inFlight_;
+  std::deque<int64_t> inFlight_; // steps launched, not collected
   std::map<serving::RequestId, std::shared_ptr<TokenStream>> streams_;
-  std::optional<int64_t> lastTicket_;
   std::thread thread_;
 };
 

@@ -165,28 +165,65 @@ CpuModel::forward(const std::vector<int32_t> &tokens,
                   const std::vector<int32_t> &positions, ref::KvCache &cache,
                   LogitsFor which) {
   LLMC_RETURN_IF_ERROR(checkInputs(tokens, positions, cache));
-
   const int64_t T = int64_t(tokens.size());
+  std::vector<float> x(size_t(T * config_.dim)); // residual stream
+  ref::embed(embedding_.data(), config_.vocabSize, config_.dim, tokens.data(),
+             T, x.data());
+  runLayers(x.data(), T, positions.data(), {{0, T, &cache}});
+  // Only the rows asked for go through the (vocab-sized) classifier.
+  std::vector<int64_t> rows;
+  for (int64_t t = which == LogitsFor::AllTokens ? 0 : T - 1; t < T; ++t)
+    rows.push_back(t);
+  return classify(x.data(), rows);
+}
+
+StatusOr<std::vector<float>>
+CpuModel::forwardBatch(const std::vector<SequenceRows> &sequences) {
+  std::vector<int32_t> tokens, positions;
+  std::vector<Segment> segments;
+  std::vector<int64_t> lastRows;
+  for (size_t i = 0; i < sequences.size(); ++i) {
+    const SequenceRows &s = sequences[i];
+    std::vector<int32_t> own(s.tokens->size());
+    for (size_t t = 0; t < own.size(); ++t)
+      own[t] = s.start + int32_t(t);
+    LLMC_RETURN_IF_ERROR(checkInputs(*s.tokens, own, *s.cache)
+                             .withContext("sequence " + std::to_string(i)));
+    segments.push_back({int64_t(tokens.size()), int64_t(own.size()), s.cache});
+    tokens.insert(tokens.end(), s.tokens->begin(), s.tokens->end());
+    positions.insert(positions.end(), own.begin(), own.end());
+    lastRows.push_back(int64_t(tokens.size()) - 1);
+  }
+  const int64_t T = int64_t(tokens.size());
+  if (T == 0)
+    return std::vector<float>();
+  std::vector<float> x(size_t(T * config_.dim));
+  ref::embed(embedding_.data(), config_.vocabSize, config_.dim, tokens.data(),
+             T, x.data());
+  runLayers(x.data(), T, positions.data(), segments);
+  return classify(x.data(), lastRows);
+}
+
+void CpuModel::runLayers(float *x, int64_t T, const int32_t *positions,
+                         const std::vector<Segment> &segments) {
   const int64_t dim = config_.dim, H = config_.numHeads;
   const int64_t kvH = config_.numKvHeads, hd = config_.headDim;
   const int64_t qDim = config_.qDim(), kvDim = config_.kvDim();
-  const int64_t ffn = config_.ffnDim, vocab = config_.vocabSize;
+  const int64_t ffn = config_.ffnDim;
   const float eps = float(config_.normEps);
   const float scale = float(1.0 / std::sqrt(double(hd)));
   ref::ThreadPool *pool = pool_.get();
 
-  std::vector<float> x(size_t(T * dim)); // residual stream
   std::vector<float> h(size_t(T * dim)); // normalized input of a block
   std::vector<float> q(size_t(T * qDim)), attn(size_t(T * qDim));
   std::vector<float> k(size_t(T * kvDim)), v(size_t(T * kvDim));
   std::vector<float> proj(size_t(T * dim)); // o_proj / down_proj output
   std::vector<float> gate(size_t(T * ffn)), up(size_t(T * ffn));
 
-  ref::embed(embedding_.data(), vocab, dim, tokens.data(), T, x.data());
   for (int64_t li = 0; li < config_.numLayers; ++li) {
     const Layer &l = layers_[size_t(li)];
     // Attention block.
-    ref::rmsNorm(x.data(), l.attnNorm.data(), T, dim, eps, h.data());
+    ref::rmsNorm(x, l.attnNorm.data(), T, dim, eps, h.data());
     ref::linear(h.data(), l.wq.data(), T, dim, qDim, q.data(), pool);
     ref::linear(h.data(), l.wk.data(), T, dim, kvDim, k.data(), pool);
     ref::linear(h.data(), l.wv.data(), T, dim, kvDim, v.data(), pool);
@@ -199,37 +236,47 @@ CpuModel::forward(const std::vector<int32_t> &tokens,
       ref::headRmsNorm(q.data(), l.qNorm.data(), T, H, hd, eps);
       ref::headRmsNorm(k.data(), l.kNorm.data(), T, kvH, hd, eps);
     }
-    ref::rope(q.data(), positions.data(), T, H, hd, inverseFrequencies_,
+    ref::rope(q.data(), positions, T, H, hd, inverseFrequencies_,
               config_.ropeStyle);
-    ref::rope(k.data(), positions.data(), T, kvH, hd, inverseFrequencies_,
+    ref::rope(k.data(), positions, T, kvH, hd, inverseFrequencies_,
               config_.ropeStyle);
-    // Every token's keys go in before any query reads them: a prompt chunk
-    // attends to itself causally.
-    for (int64_t t = 0; t < T; ++t)
-      cache.write(li, positions[size_t(t)], k.data() + t * kvDim,
-                  v.data() + t * kvDim);
-    ref::attention(q.data(), cache, li, positions.data(), T, H, scale,
-                   attn.data(), pool, config_.slidingWindow);
+    for (const Segment &s : segments) {
+      // Every token's keys go in before any query reads them: a prompt
+      // chunk attends to itself causally.
+      for (int64_t t = s.begin; t < s.begin + s.count; ++t)
+        s.cache->write(li, positions[t], k.data() + t * kvDim,
+                       v.data() + t * kvDim);
+      ref::attention(q.data() + s.begin * qDim, *s.cache, li,
+                     positions + s.begin, s.count, H, scale,
+                     attn.data() + s.begin * qDim, pool, config_.slidingWindow);
+    }
     ref::linear(attn.data(), l.wo.data(), T, qDim, dim, proj.data(), pool);
-    ref::add(x.data(), proj.data(), T * dim, x.data());
+    ref::add(x, proj.data(), T * dim, x);
 
     // Feed-forward block.
-    ref::rmsNorm(x.data(), l.ffnNorm.data(), T, dim, eps, h.data());
+    ref::rmsNorm(x, l.ffnNorm.data(), T, dim, eps, h.data());
     ref::linear(h.data(), l.wGate.data(), T, dim, ffn, gate.data(), pool);
     ref::linear(h.data(), l.wUp.data(), T, dim, ffn, up.data(), pool);
     ref::swiglu(gate.data(), up.data(), T * ffn, gate.data());
     ref::linear(gate.data(), l.wDown.data(), T, ffn, dim, proj.data(), pool);
-    ref::add(x.data(), proj.data(), T * dim, x.data());
+    ref::add(x, proj.data(), T * dim, x);
   }
+}
 
-  // Only the rows asked for go through the (vocab-sized) classifier.
-  const int64_t rows = which == LogitsFor::AllTokens ? T : 1;
-  const float *last = x.data() + (T - rows) * dim;
-  ref::rmsNorm(last, finalNorm_.data(), rows, dim, eps, h.data());
+std::vector<float> CpuModel::classify(const float *x,
+                                      const std::vector<int64_t> &rows) {
+  const int64_t dim = config_.dim, vocab = config_.vocabSize;
+  const int64_t n = int64_t(rows.size());
+  std::vector<float> picked(size_t(n * dim)), h(size_t(n * dim));
+  for (int64_t r = 0; r < n; ++r)
+    std::copy(x + rows[size_t(r)] * dim, x + (rows[size_t(r)] + 1) * dim,
+              picked.begin() + r * dim);
+  ref::rmsNorm(picked.data(), finalNorm_.data(), n, dim, float(config_.normEps),
+               h.data());
   const std::vector<float> &classifier = lmHead_.empty() ? embedding_ : lmHead_;
-  std::vector<float> logits(size_t(rows * vocab));
-  ref::linear(h.data(), classifier.data(), rows, dim, vocab, logits.data(),
-              pool);
+  std::vector<float> logits(size_t(n * vocab));
+  ref::linear(h.data(), classifier.data(), n, dim, vocab, logits.data(),
+              pool_.get());
   return logits;
 }
 

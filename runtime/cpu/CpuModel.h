@@ -58,6 +58,22 @@ public:
                                        ref::KvCache &cache,
                                        LogitsFor which = LogitsFor::LastToken);
 
+  /// Rows of one sequence in a batched forward: `tokens` at positions
+  /// start, start + 1, ... of `cache`.
+  struct SequenceRows {
+    const std::vector<int32_t> *tokens = nullptr;
+    int32_t start = 0;
+    ref::KvCache *cache = nullptr;
+  };
+  /// Several sequences in one pass: the linear layers run over every row at
+  /// once (each weight is read once per call, not once per sequence) and
+  /// attention runs per sequence over its own cache. Each row computes
+  /// exactly what forward() computes for it. Returns the last row's logits
+  /// of every sequence, [sequences, vocab]. Fails like forward(), naming the
+  /// sequence, before any cache is written.
+  StatusOr<std::vector<float>>
+  forwardBatch(const std::vector<SequenceRows> &sequences);
+
   const ModelConfig &config() const { return config_; }
   unsigned numThreads() const { return pool_->size(); }
 
@@ -81,6 +97,16 @@ private:
   Status checkInputs(const std::vector<int32_t> &tokens,
                      const std::vector<int32_t> &positions,
                      const ref::KvCache &cache) const;
+  /// Rows [begin, begin + count) of a pass, with the cache they attend to.
+  struct Segment {
+    int64_t begin = 0, count = 0;
+    ref::KvCache *cache = nullptr;
+  };
+  /// The decoder layers over x[T, dim] (rows at `positions`), in place.
+  void runLayers(float *x, int64_t T, const int32_t *positions,
+                 const std::vector<Segment> &segments);
+  /// logits[rows.size(), vocab] of x's rows `rows` after the final norm.
+  std::vector<float> classify(const float *x, const std::vector<int64_t> &rows);
 
   ModelConfig config_;
   std::vector<float> embedding_;          // [vocab, dim]

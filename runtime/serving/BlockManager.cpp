@@ -30,11 +30,23 @@ BlockManager::BlockManager(const Params &params)
     : params_(params), refCounts_(size_t(params.numBlocks), 0),
       slotBlocks_(size_t(params.maxSlots)),
       table_(size_t(params.maxSlots) * size_t(params.maxBlocksPerSeq), -1),
-      entryChanged_(table_.size(), false) {
+      entryChanged_(table_.size(), false), cache_(params.numBlocks) {
   // Stacked in reverse so that a fresh pool hands out 0, 1, 2, ...
   freeBlocks_.reserve(size_t(params.numBlocks));
   for (int32_t block = params.numBlocks - 1; block >= 0; --block)
     freeBlocks_.push_back(block);
+}
+
+int32_t BlockManager::takeFree() {
+  int32_t block;
+  if (!freeBlocks_.empty()) {
+    block = freeBlocks_.back();
+    freeBlocks_.pop_back();
+  } else {
+    block = *cache_.evictOldest();
+  }
+  refCounts_[size_t(block)] = 1;
+  return block;
 }
 
 bool BlockManager::canAllocate(int32_t count) const {
@@ -65,13 +77,10 @@ Status BlockManager::checkBlock(int32_t block) const {
 }
 
 StatusOr<int32_t> BlockManager::allocate() {
-  if (freeBlocks_.empty())
+  if (numFreeBlocks() == 0)
     return Status::error("the KV cache is out of blocks: all " +
                          std::to_string(params_.numBlocks) + " are in use");
-  const int32_t block = freeBlocks_.back();
-  freeBlocks_.pop_back();
-  refCounts_[size_t(block)] = 1;
-  return block;
+  return takeFree();
 }
 
 Status BlockManager::retain(int32_t block) {
@@ -88,8 +97,12 @@ Status BlockManager::release(int32_t block) {
   if (refCounts_[size_t(block)] == 0)
     return Status::error("cannot release block " + std::to_string(block) +
                          ": it is already free");
-  if (--refCounts_[size_t(block)] == 0)
-    freeBlocks_.push_back(block);
+  if (--refCounts_[size_t(block)] == 0) {
+    if (cache_.isKeyed(block))
+      cache_.park(block);
+    else
+      freeBlocks_.push_back(block);
+  }
   return Status::ok();
 }
 
@@ -116,9 +129,7 @@ Status BlockManager::growTo(int32_t slot, int32_t positions) {
                          std::to_string(missing) + " more blocks, only " +
                          std::to_string(numFreeBlocks()) + " are free");
   for (int32_t i = 0; i < missing; ++i) {
-    const int32_t block = freeBlocks_.back();
-    freeBlocks_.pop_back();
-    refCounts_[size_t(block)] = 1;
+    const int32_t block = takeFree();
     setEntry(slot, int32_t(blocks.size()), block);
     blocks.push_back(block);
   }
@@ -148,6 +159,66 @@ Status BlockManager::freeSlot(int32_t slot) {
   }
   blocks.clear();
   return Status::ok();
+}
+
+std::vector<int32_t>
+BlockManager::lookupPrefix(const std::vector<int32_t> &tokens,
+                           int32_t maxBlocks) const {
+  std::vector<int32_t> found;
+  if (!params_.prefixCaching)
+    return found;
+  const int32_t size = params_.blockSize;
+  const int32_t full =
+      std::min<int32_t>(maxBlocks, int32_t(tokens.size()) / size);
+  uint64_t key = PrefixCache::kNoParent;
+  for (int32_t i = 0; i < full; ++i) {
+    key = PrefixCache::chainKey(key, tokens.data() + size_t(i) * size_t(size),
+                                size);
+    std::optional<int32_t> block = cache_.find(key);
+    if (!block)
+      break;
+    found.push_back(*block);
+  }
+  return found;
+}
+
+Status BlockManager::appendCached(int32_t slot, int32_t block) {
+  LLMC_RETURN_IF_ERROR(checkSlot(slot));
+  LLMC_RETURN_IF_ERROR(checkBlock(block));
+  if (!cache_.isKeyed(block))
+    return Status::error("block " + std::to_string(block) +
+                         " holds no cached prefix");
+  std::vector<int32_t> &blocks = slotBlocks_[size_t(slot)];
+  if (int32_t(blocks.size()) >= params_.maxBlocksPerSeq)
+    return Status::error(
+        "slot " + std::to_string(slot) + " already holds the block table's " +
+        std::to_string(params_.maxBlocksPerSeq) + " blocks per sequence");
+  if (cache_.isParked(block)) {
+    // Free but cached: it gets its first owner again.
+    cache_.unpark(block);
+    refCounts_[size_t(block)] = 1;
+  } else {
+    ++refCounts_[size_t(block)];
+  }
+  setEntry(slot, int32_t(blocks.size()), block);
+  blocks.push_back(block);
+  return Status::ok();
+}
+
+void BlockManager::cacheFullBlocks(int32_t slot,
+                                   const std::vector<int32_t> &tokens,
+                                   int32_t positions) {
+  if (!params_.prefixCaching)
+    return;
+  const std::vector<int32_t> &blocks = blocksOf(slot);
+  const int32_t size = params_.blockSize;
+  const int32_t full = std::min<int32_t>(positions, int32_t(tokens.size()));
+  uint64_t key = PrefixCache::kNoParent;
+  for (int32_t i = 0; i < full / size && i < int32_t(blocks.size()); ++i) {
+    key = PrefixCache::chainKey(key, tokens.data() + size_t(i) * size_t(size),
+                                size);
+    cache_.insert(blocks[size_t(i)], key);
+  }
 }
 
 int32_t BlockManager::tableEntry(int32_t slot, int32_t index) const {

@@ -8,11 +8,18 @@
 // and keeps a host mirror of the block table together with the entries that
 // changed since the executor last copied them to the device.
 //
+// With prefix caching on, full blocks can be indexed by the prefix they hold
+// (PrefixCache.h): a new sequence starts with every cached block of its
+// prefix, shared copy-free by reference count, and a keyed block that drops
+// its last owner stays cached (parked, counted as free) until the pool needs
+// it, least recently used first.
+//
 // A sequence is identified by its slot: a request keeps one slot from
 // admission to finish, and row `slot` of the table is its block list.
 #pragma once
 
 #include "runtime/Status.h"
+#include "runtime/serving/PrefixCache.h"
 
 #include <cstdint>
 #include <vector>
@@ -33,6 +40,7 @@ public:
     int32_t blockSize = 0;       ///< positions per block
     int32_t maxSlots = 0;        ///< rows of the block table
     int32_t maxBlocksPerSeq = 0; ///< columns of the block table
+    bool prefixCaching = false;  ///< index full blocks by their prefix
 
     /// Every field must be positive.
     Status validate() const;
@@ -41,7 +49,12 @@ public:
   static StatusOr<BlockManager> create(const Params &params);
 
   const Params &params() const { return params_; }
-  int32_t numFreeBlocks() const { return int32_t(freeBlocks_.size()); }
+  /// Free blocks, cached ones (parked) included.
+  int32_t numFreeBlocks() const {
+    return int32_t(freeBlocks_.size()) + cache_.numParked();
+  }
+  /// Free blocks that still hold a cached prefix.
+  int32_t numCachedBlocks() const { return cache_.numParked(); }
   bool canAllocate(int32_t count) const;
   /// Blocks needed to hold positions [0, positions).
   int32_t blocksFor(int32_t positions) const;
@@ -66,6 +79,20 @@ public:
   /// Releases every block of `slot` and clears its table row.
   Status freeSlot(int32_t slot);
 
+  /// Prefix caching: the cached blocks holding tokens[0, n * blockSize) for
+  /// the largest n <= maxBlocks (empty when caching is off).
+  std::vector<int32_t> lookupPrefix(const std::vector<int32_t> &tokens,
+                                    int32_t maxBlocks) const;
+  /// Appends cached `block` to `slot`'s sequence, retaining it (a parked
+  /// block leaves the LRU list).
+  Status appendCached(int32_t slot, int32_t block);
+  /// Indexes the full blocks of `slot` that hold positions [0, positions)
+  /// of `tokens` (the slot's sequence from position 0); their KV must be
+  /// written, or be written by work queued before any later reader's. No-op
+  /// when caching is off.
+  void cacheFullBlocks(int32_t slot, const std::vector<int32_t> &tokens,
+                       int32_t positions);
+
   /// table()[slot * maxBlocksPerSeq + index]; -1 unused.
   const std::vector<int32_t> &table() const { return table_; }
   int32_t tableEntry(int32_t slot, int32_t index) const;
@@ -79,6 +106,9 @@ private:
   Status checkSlot(int32_t slot) const;
   Status checkBlock(int32_t block) const;
   void setEntry(int32_t slot, int32_t index, int32_t block);
+  /// A free block with one reference: a never-keyed one first, else the
+  /// least recently used cached one (its key forgotten).
+  int32_t takeFree();
 
   Params params_;
   std::vector<int32_t> freeBlocks_; // a stack: the top is handed out next
@@ -87,6 +117,7 @@ private:
   std::vector<int32_t> table_;                   // [maxSlots * maxBlocksPerSeq]
   std::vector<int32_t> changedEntries_;          // flat indices into table_
   std::vector<bool> entryChanged_;               // [maxSlots * maxBlocksPerSeq]
+  PrefixCache cache_;
 };
 
 } // namespace llmc::serving

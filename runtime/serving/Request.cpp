@@ -39,6 +39,11 @@ StatusOr<SlotStopIds> checkRequest(const Request &request, int32_t maxSeqLen) {
     return Status::error("sampling parameter top_k must fit in 32 bits, got " +
                          std::to_string(request.sampling.topK));
 
+  if (request.topLogprobs < -1 || request.topLogprobs > kMaxTopLogprobs)
+    return Status::error("top_logprobs must be in [0, " +
+                         std::to_string(kMaxTopLogprobs) + "], got " +
+                         std::to_string(request.topLogprobs));
+
   SlotStopIds slot;
   std::vector<int32_t> extra;
   auto addExtra = [&](int32_t id) {

@@ -30,10 +30,24 @@ struct StopCriteria {
   bool ignoreEos = false;       ///< generate through eosIds
 };
 
+/// Top log-probabilities a slot can report per token.
+constexpr int kMaxTopLogprobs = 20;
+
 struct Request {
   std::vector<int32_t> prompt; ///< token ids (>= 0), BOS included if wanted
   ref::SamplingParams sampling;
   StopCriteria stop;
+  /// -1: no log-probabilities; k in [0, kMaxTopLogprobs]: each token comes
+  /// with its own log-probability and the k most likely tokens'. They are
+  /// the model's distribution (log-softmax of the logits), before
+  /// temperature and filters, as OpenAI's API reports them.
+  int32_t topLogprobs = -1;
+};
+
+/// One token and its log-probability.
+struct TokenLogprob {
+  int32_t token = -1;
+  float logprob = 0;
 };
 
 /// The stop tokens in the slot's form: eosId is the first eos id (-1 when
@@ -73,6 +87,8 @@ struct RequestOutput {
   int32_t token = -1;
   std::optional<FinishReason> finish; ///< set on the request's last token
   RequestTimeline timeline;           ///< as of this token; final on the last
+  float logprob = 0; ///< the token's log-probability (when requested)
+  std::vector<TokenLogprob> topLogprobs; ///< most likely first
 };
 
 } // namespace llmc::serving

@@ -44,7 +44,7 @@ StatusOr<Scheduler> Scheduler::create(const SchedulerParams &params) {
   LLMC_ASSIGN_OR_RETURN(
       BlockManager blocks,
       BlockManager::create({params.numBlocks, params.blockSize, params.maxSlots,
-                            params.maxBlocksPerSeq()}));
+                            params.maxBlocksPerSeq(), params.prefixCaching}));
   return Scheduler(params, std::move(blocks));
 }
 
@@ -189,6 +189,12 @@ StepPlan Scheduler::planStep() {
     none.step = nextStep_;
     return none;
   }
+  // Index the blocks this plan's chunks fill: every later step runs after
+  // this one, so its readers find the KV written.
+  for (const PrefillChunk &chunk : ctx.plan.prefills) {
+    const Entry &e = entry(chunk.request);
+    blocks_.cacheFullBlocks(e.slot, e.sequence, e.prefilled);
+  }
   ctx.plan.releasedSlots = std::move(releasedSlots_);
   releasedSlots_.clear();
   ctx.plan.blockTableChanges = blocks_.takeTableChanges();
@@ -283,11 +289,17 @@ void Scheduler::planAdmissions(PlanContext &ctx) {
     if (e.lastPlannedStep >= oldestUnreportedStep())
       return;
     // First come, first served: when the head does not fit, nobody passes it.
+    // Cached blocks it shares need no new block, unless they are parked
+    // (free) ones it takes out of the pool.
     const int32_t length = int32_t(e.request.prompt.size() + e.emitted.size());
-    if (!blocks_.canAllocate(blocks_.blocksFor(length) + pendingPromptBlocks()))
+    std::vector<int32_t> cached = cachedPrefix(e);
+    int32_t needed = blocks_.blocksFor(length) - int32_t(cached.size());
+    for (int32_t block : cached)
+      needed += blocks_.refCount(block) == 0 ? 1 : 0;
+    if (!blocks_.canAllocate(needed + pendingPromptBlocks()))
       return;
-    admit(e, slot, ctx);
-    const int32_t chunk = std::min(length, ctx.prefillBudget);
+    admit(e, slot, cached, ctx);
+    const int32_t chunk = std::min(length - e.prefilled, ctx.prefillBudget);
     if (chunk > 0) {
       planChunk(e, chunk, ctx);
       ctx.prefillBudget -= chunk;
@@ -295,7 +307,16 @@ void Scheduler::planAdmissions(PlanContext &ctx) {
   }
 }
 
-void Scheduler::admit(Entry &e, int32_t slot, PlanContext &ctx) {
+std::vector<int32_t> Scheduler::cachedPrefix(const Entry &e) const {
+  std::vector<int32_t> sequence = e.request.prompt;
+  sequence.insert(sequence.end(), e.emitted.begin(), e.emitted.end());
+  // The last position is always computed: its step samples.
+  const int32_t maxBlocks = (int32_t(sequence.size()) - 1) / params_.blockSize;
+  return blocks_.lookupPrefix(sequence, maxBlocks);
+}
+
+void Scheduler::admit(Entry &e, int32_t slot,
+                      const std::vector<int32_t> &cached, PlanContext &ctx) {
   assert(queue_.front() == e.id && "admission is first come, first served");
   queue_.pop_front();
   e.slot = slot;
@@ -306,6 +327,15 @@ void Scheduler::admit(Entry &e, int32_t slot, PlanContext &ctx) {
   e.sequence = e.request.prompt;
   e.sequence.insert(e.sequence.end(), e.emitted.begin(), e.emitted.end());
   e.prefilled = 0;
+  for (int32_t block : cached) {
+    [[maybe_unused]] Status shared = blocks_.appendCached(slot, block);
+    assert(shared.isOk() && "a looked-up block is cached");
+    e.prefilled += params_.blockSize;
+  }
+  if (params_.prefixCaching) {
+    prefixQueried_ += int64_t(e.sequence.size());
+    prefixHits_ += e.prefilled;
+  }
   e.plannedTokens = 0;
   e.maxNewTokens = e.request.stop.maxNewTokens - int32_t(e.emitted.size());
   if (e.timeline.admitStep < 0)
@@ -317,8 +347,10 @@ void Scheduler::admit(Entry &e, int32_t slot, PlanContext &ctx) {
   init.promptLength = int32_t(e.sequence.size());
   init.maxNewTokens = e.maxNewTokens;
   init.contextLimit = params_.maxSeqLen;
+  init.cachedPrefix = e.prefilled;
   init.stops = e.stops;
   init.sampling = e.request.sampling;
+  init.topLogprobs = e.request.topLogprobs;
   ctx.plan.admissions.push_back(init);
 }
 
@@ -425,12 +457,20 @@ Scheduler::onStepResult(int64_t step, const std::vector<SlotEvent> &events) {
     RequestOutput output;
     output.request = id;
     output.token = event.token;
+    output.logprob = event.logprob;
+    output.topLogprobs = event.topLogprobs;
     if (event.finishReason != FinishReason::Running) {
       output.finish = event.finishReason;
       e.timeline.finishStep = step;
-      if (e.slot >= 0)
+      if (e.slot >= 0) {
+        // Every token but the last was fed back, so its KV is written:
+        // a follow-up turn can reuse the blocks of the whole exchange.
+        std::vector<int32_t> written = e.request.prompt;
+        written.insert(written.end(), e.emitted.begin(), e.emitted.end());
+        written.pop_back();
+        blocks_.cacheFullBlocks(e.slot, written, int32_t(written.size()));
         releaseSlot(e);
-      else
+      } else
         queue_.erase(std::find(queue_.begin(), queue_.end(), id));
     }
     output.timeline = e.timeline;

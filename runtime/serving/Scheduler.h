@@ -22,6 +22,12 @@
 //  - Each step decodes one row per running slot; the rest of the token budget
 //    goes to prompt chunks, partially prefilled prompts (oldest first) before
 //    new admissions.
+//  - Prefix caching (optional): an admitted request starts with every cached
+//    full block of its prompt (BlockManager::lookupPrefix) and prefills from
+//    there; at least its last prompt token is computed, since that step
+//    samples. Blocks a plan's chunks fill are indexed when the plan is made
+//    (a later step, queued after it, may read them); blocks filled by decode
+//    are indexed when the request finishes.
 //  - Blocks are allocated for the positions a step writes. When a running
 //    request needs a block and none is free, the most recently admitted
 //    running request is preempted: its blocks and slot are freed and it is
@@ -53,6 +59,7 @@ struct SchedulerParams {
   int32_t numBlocks = 0;     ///< blocks in the KV pool
   int32_t maxStepTokens = 0; ///< token rows per step: prefill + decode
   BatchingMode mode = BatchingMode::Continuous;
+  bool prefixCaching = false; ///< share cached prompt blocks
 
   /// maxSlots, blockSize >= 1; maxSeqLen >= 2; maxStepTokens > maxSlots (a
   /// prompt chunk always fits beside a full set of decode rows); numBlocks at
@@ -100,6 +107,10 @@ public:
   size_t numQueued() const { return queue_.size(); }
   size_t numRunning() const { return running_.size(); }
   const BlockManager &blockManager() const { return blocks_; }
+  /// Prompt positions looked up in the prefix cache at admission, and those
+  /// found there.
+  int64_t prefixQueriedTokens() const { return prefixQueried_; }
+  int64_t prefixHitTokens() const { return prefixHits_; }
   const SchedulerParams &params() const { return params_; }
 
 private:
@@ -148,7 +159,10 @@ private:
   bool makeRoom(Entry &e, int32_t blocksNeeded, PlanContext &ctx);
   void planChunk(Entry &e, int32_t length, PlanContext &ctx);
   void planAdmissions(PlanContext &ctx);
-  void admit(Entry &e, int32_t slot, PlanContext &ctx);
+  /// The cached blocks a (re)admission of `e` would start with.
+  std::vector<int32_t> cachedPrefix(const Entry &e) const;
+  void admit(Entry &e, int32_t slot, const std::vector<int32_t> &cached,
+             PlanContext &ctx);
   void preempt(Entry &e, PlanContext &ctx);
   void releaseSlot(Entry &e);
 
@@ -165,6 +179,7 @@ private:
   std::vector<RequestId> slotOwner_;   // [maxSlots], -1: free
   std::vector<int32_t> releasedSlots_; // freed since the last plan
   std::deque<StepRecord> inFlight_;    // planned steps awaiting their result
+  int64_t prefixQueried_ = 0, prefixHits_ = 0;
 };
 
 } // namespace llmc::serving

@@ -1,6 +1,6 @@
-// StepPlan and SlotEvent: the contract between the scheduler and the GPU
-// executor. A plan says what one step runs; events say what each slot
-// produced in it.
+// StepPlan and SlotEvent: the contract between the scheduler and a device's
+// executor (runtime/api/StepExecutor.h: the GPU's, the CPU's). A plan says
+// what one step runs; events say what each slot produced in it.
 //
 // The executor applies a plan in this order:
 //   1. releasedSlots: mark the slot idle (finished = FinishReason::Idle), so
@@ -9,7 +9,10 @@
 //      (positions = -1, generated = 0, finished = running, tokens = -1);
 //   3. blockTableChanges: copy the changed entries to the device table;
 //   4. run the step: every prefill chunk (writing k/v at startPosition...) and
-//      one decode row per listed slot. After a lastChunk the executor sets
+//      one decode row per listed slot. A request's first chunk starts at its
+//      admission's cachedPrefix: the positions before are shared blocks of a
+//      cached prefix, already written, which attention reads through the
+//      block table like any earlier chunk's. After a lastChunk the executor sets
 //      positions[slot] = promptLength - 1 so that the sample and slot update
 //      that close the step are the decode ones (compiler/kernels/README.md).
 // Decode rows list every slot that may still run on the device: one that
@@ -41,8 +44,12 @@ struct SlotInit {
   int32_t promptLength = 0;
   int32_t maxNewTokens = 0; ///< tokens still to generate at most
   int32_t contextLimit = 0; ///< the context: positions available
+  /// Positions [0, cachedPrefix) are already in the slot's blocks (a cached
+  /// prefix): the first prefill chunk starts there.
+  int32_t cachedPrefix = 0;
   SlotStopIds stops;
   ref::SamplingParams sampling;
+  int32_t topLogprobs = -1; ///< Request::topLogprobs
 };
 
 /// Prompt positions [startPosition, startPosition + tokens.size()) of a slot.
@@ -89,6 +96,10 @@ struct SlotEvent {
   /// As the device reported it; the scheduler refuses Idle and codes outside
   /// the enum.
   FinishReason finishReason = FinishReason::Running;
+  /// Filled by executors that report log-probabilities, for slots admitted
+  /// with topLogprobs >= 0.
+  float logprob = 0;
+  std::vector<TokenLogprob> topLogprobs = {};
 };
 
 } // namespace llmc::serving

@@ -11,7 +11,7 @@
 //   LLMC_TEST_EXPECTED  the CPU reference's greedy ids after "Once upon a
 //                       time", one per line (llmc-dump-logits --tokens)
 // Without a GPU, or without those variables, every test skips.
-#include "runtime/api/Engine.h"
+#include "runtime/api/GpuExecutor.h"
 #include "runtime/estimate/EngineCosts.h"
 #include "runtime/estimate/KernelProfile.h"
 #include "runtime/tokenizer/Tokenizer.h"
@@ -43,7 +43,7 @@ std::string environment(const char *name) {
 
 std::unique_ptr<Engine> makeEngine(const EngineOptions &options = {}) {
   StatusOr<std::unique_ptr<Engine>> engine =
-      Engine::create(environment("LLMC_TEST_ENGINE"), options);
+      createGpuEngine(environment("LLMC_TEST_ENGINE"), options);
   EXPECT_TRUE(engine.isOk()) << engine.status().message();
   return engine.isOk() ? std::move(engine).value() : nullptr;
 }
@@ -109,7 +109,8 @@ TEST(EngineServing, GreedyStoryMatchesTheCpuReference) {
   std::unique_ptr<Engine> engine = makeEngine();
   ASSERT_TRUE(engine);
   const std::string tokenizerPath =
-      environment("LLMC_TEST_ENGINE") + "/" + engine->manifest().tokenizer.file;
+      environment("LLMC_TEST_ENGINE") + "/" +
+      gpuExecutor(*engine).manifest().tokenizer.file;
   StatusOr<std::unique_ptr<Tokenizer>> tokenizer = loadTokenizer(tokenizerPath);
   ASSERT_TRUE(tokenizer.isOk()) << tokenizer.status().message();
   const std::vector<int32_t> prompt =
@@ -194,7 +195,7 @@ TEST(EngineServing, ATooSmallKvPoolCompletesEveryRequestByPreemption) {
   std::printf("small pool (%lld blocks): %lld preemptions over %d requests; "
               "%d of %zu outputs differ from the roomy run, %d of them never "
               "preempted\n",
-              (long long)engine->device().numKvBlocks(),
+              (long long)gpuExecutor(*engine).device().numKvBlocks(),
               (long long)engine->stats().preemptions, preempted, differ,
               requests.size(), differNotPreempted);
   EXPECT_GT(preempted, 0);
@@ -206,7 +207,7 @@ TEST(EngineServing, SteadyDecodeKeepsTheGpuBusy) {
   LLMC_REQUIRE_ENGINE();
   std::unique_ptr<Engine> engine = makeEngine();
   ASSERT_TRUE(engine);
-  const int64_t slots = engine->manifest().options.maxSlots;
+  const int64_t slots = gpuExecutor(*engine).manifest().options.maxSlots;
   std::vector<serving::Request> requests;
   for (int64_t i = 0; i < slots; ++i) {
     serving::Request request = greedy({1, int32_t(300 + i)}, 200);
@@ -240,7 +241,7 @@ TEST(EngineServing, QueuedRequestsStartWhenAFullBatchFinishesTogether) {
   LLMC_REQUIRE_ENGINE();
   std::unique_ptr<Engine> engine = makeEngine();
   ASSERT_TRUE(engine);
-  const int64_t slots = engine->manifest().options.maxSlots;
+  const int64_t slots = gpuExecutor(*engine).manifest().options.maxSlots;
   // Every slot finishes at the same step; the extra request waits for one.
   std::vector<serving::Request> requests;
   for (int64_t i = 0; i <= slots; ++i) {
@@ -271,7 +272,7 @@ TEST(EngineServing, CancelInEveryStateFreesTheSlot) {
   LLMC_REQUIRE_ENGINE();
   std::unique_ptr<Engine> engine = makeEngine();
   ASSERT_TRUE(engine);
-  const int64_t slots = engine->manifest().options.maxSlots;
+  const int64_t slots = gpuExecutor(*engine).manifest().options.maxSlots;
   // Queued (more requests than slots), decoding, and finished streams.
   std::vector<std::shared_ptr<TokenStream>> streams;
   for (int64_t i = 0; i < 2 * slots; ++i) {
@@ -320,7 +321,7 @@ TEST(EngineServing, ProfiledStepsTimeEveryLaunchAndKeepTheTokens) {
   // Records come step by step, each phase run as the manifest's launches in
   // order: count the runs of each phase.
   const std::vector<LaunchRecord> records = engine->launchProfile();
-  const Manifest &manifest = engine->manifest();
+  const Manifest &manifest = gpuExecutor(*engine).manifest();
   std::map<std::string, int> runs;
   size_t at = 0;
   while (at < records.size()) {
@@ -335,7 +336,7 @@ TEST(EngineServing, ProfiledStepsTimeEveryLaunchAndKeepTheTokens) {
       // A launch with variants reports the kernel that ran.
       const KernelLaunch &launch = phase->launches[i];
       EXPECT_EQ(record.kernel,
-                *selectVariant(launch, engine->device().codeArch(), record.rows)
+                *selectVariant(launch, gpuExecutor(*engine).device().codeArch(), record.rows)
                      .kernel);
       EXPECT_GT(record.milliseconds, 0) << record.kernel;
       EXPECT_GE(record.rows, 1);

@@ -4,7 +4,7 @@
 // the request count submits them all at once (an offline batch).
 #pragma once
 
-#include "runtime/api/Engine.h"
+#include "runtime/api/GpuExecutor.h"
 #include "tools/llm-bench/Progress.h"
 #include "tools/llm-bench/RunRecord.h"
 

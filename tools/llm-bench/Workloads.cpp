@@ -56,7 +56,7 @@ StatusOr<Engine *> BenchSession::engine(serving::BatchingMode mode,
   EngineOptions options = settings_.engineOptions;
   options.mode = mode;
   LLMC_ASSIGN_OR_RETURN(engine_,
-                        Engine::create(settings_.engineDirectory, options));
+                        createGpuEngine(settings_.engineDirectory, options));
   engineMode_ = mode;
   if (settings_.warmup > 0) {
     // Short requests of the workload's prompt length: every kernel, the

@@ -22,7 +22,7 @@
 // the per-kernel profile of its run.
 #pragma once
 
-#include "runtime/api/Engine.h"
+#include "runtime/api/GpuExecutor.h"
 #include "runtime/estimate/DeviceCeilings.h"
 #include "runtime/estimate/EngineCosts.h"
 #include "runtime/estimate/Estimate.h"

@@ -11,7 +11,7 @@
 #include "runtime/cpu/CpuGenerator.h"
 #include "runtime/cpu/CpuModel.h"
 #ifdef LLMC_HAVE_GPU
-#include "runtime/api/Engine.h"
+#include "runtime/api/GpuExecutor.h"
 #endif
 #include "runtime/tokenizer/IncrementalDetokenizer.h"
 #include "runtime/tokenizer/Tokenizer.h"
@@ -55,8 +55,8 @@ Status runOnGpu(const Options &opts) {
   EngineOptions engineOptions;
   engineOptions.device.gpuMemoryFraction = opts.gpuMemoryFraction;
   LLMC_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine,
-                        Engine::create(opts.model, engineOptions));
-  const Manifest &manifest = engine->manifest();
+                        createGpuEngine(opts.model, engineOptions));
+  const Manifest &manifest = gpuExecutor(*engine).manifest();
   std::string tokenizerPath = opts.tokenizer;
   if (tokenizerPath.empty() && !manifest.tokenizer.file.empty())
     tokenizerPath = opts.model + "/" + manifest.tokenizer.file;
@@ -90,7 +90,7 @@ Status runOnGpu(const Options &opts) {
                "llm-run: device %s, prompt %zu tokens, generated %lld tokens "
                "(finish: %s)\n"
                "llm-run: TTFT %.2f ms, TPOT %.2f ms, %.1f tokens/s\n",
-               engine->device().device().name.c_str(), request.prompt.size(),
+               engine->executor().deviceName().c_str(), request.prompt.size(),
                (long long)m.outputTokens,
                reason ? serving::finishReasonName(*reason) : "none",
                m.ttftSeconds * 1e3, m.tpotSeconds * 1e3,

@@ -359,3 +359,33 @@ TEST(CpuModel, RejectsMissingOrMisshapenWeights) {
   EXPECT_NE(misshapen.status().message().find("[128, 64]"), std::string::npos)
       << misshapen.status().message();
 }
+
+TEST(CpuModel, ABatchOfSequencesComputesWhatEachComputesAlone) {
+  ModelConfig c = tinyConfig(RopeStyle::HalfSplit, false);
+  TinyWeights w = makeWeights(c, 13);
+  auto model = CpuModel::create(c, w.store, 2);
+  ASSERT_TRUE(model.isOk()) << model.status().message();
+  // A prompt chunk after a cached head, beside a one-token decode row.
+  const std::vector<int32_t> head = {1, 17, 4}, chunk = {49, 23, 8};
+  const std::vector<int32_t> decode = {31};
+
+  ref::KvCache aloneA = model->createCache(), aloneB = model->createCache();
+  ASSERT_TRUE(model->forward(head, 0, aloneA).isOk());
+  auto expectedA = model->forward(chunk, 3, aloneA);
+  ASSERT_TRUE(model->forward(kPrompt, 0, aloneB).isOk());
+  auto expectedB = model->forward(decode, int64_t(kPrompt.size()), aloneB);
+  ASSERT_TRUE(expectedA.isOk() && expectedB.isOk());
+
+  ref::KvCache a = model->createCache(), b = model->createCache();
+  ASSERT_TRUE(model->forward(head, 0, a).isOk());
+  ASSERT_TRUE(model->forward(kPrompt, 0, b).isOk());
+  auto batched = model->forwardBatch(
+      {{&chunk, 3, &a}, {&decode, int32_t(kPrompt.size()), &b}});
+  ASSERT_TRUE(batched.isOk()) << batched.status().message();
+  ASSERT_EQ(batched->size(), 100u);
+  // Row by row the same arithmetic: bit-equal.
+  EXPECT_EQ(std::vector<float>(batched->begin(), batched->begin() + 50),
+            *expectedA);
+  EXPECT_EQ(std::vector<float>(batched->begin() + 50, batched->end()),
+            *expectedB);
+}

@@ -3,7 +3,10 @@
 // one context, so preemption is constant. After every step the block
 // invariants must hold (no block owned twice, refcounts match, table rows
 // mirror the block lists); at the end every request that was not cancelled
-// has exactly its tokens run alone, and every block is free again.
+// has exactly its tokens run alone, and every block is free again. With
+// prefix caching on, most prompts start with one of a few shared prefixes,
+// so cached blocks are shared, parked, evicted and reused all the time; a
+// block shared by mistake changes the fake model's tokens.
 #include "FakeDevice.h"
 
 #include <gtest/gtest.h>
@@ -43,12 +46,14 @@ struct StressCase {
   BatchingMode mode;
   int lag;
   uint64_t seed;
+  bool prefixCaching = false;
 };
 
 std::string caseName(const ::testing::TestParamInfo<StressCase> &info) {
   return std::string(info.param.mode == BatchingMode::Static ? "Static"
                                                              : "Continuous") +
-         "Lag" + std::to_string(info.param.lag);
+         "Lag" + std::to_string(info.param.lag) +
+         (info.param.prefixCaching ? "PrefixCache" : "");
 }
 
 class SchedulerStress : public ::testing::TestWithParam<StressCase> {};
@@ -56,9 +61,16 @@ class SchedulerStress : public ::testing::TestWithParam<StressCase> {};
 constexpr int32_t kVocab = 32;
 constexpr int kRequests = 150;
 
-Request randomRequest(Rng &rng, int32_t maxSeqLen) {
+Request randomRequest(Rng &rng, int32_t maxSeqLen, bool sharedPrefixes) {
   Request r = makeRequest(rng.uniform(1, maxSeqLen * 2 / 3), rng.uniform(1, 16),
                           rng.next(), kVocab);
+  if (sharedPrefixes && rng.chance(70)) {
+    // One of three common beginnings, as long as the prompt allows.
+    const Request common =
+        makeRequest(maxSeqLen / 2, 1, 1000 + rng.uniform(0, 2), kVocab);
+    for (size_t i = 0; i < r.prompt.size() && i < common.prompt.size(); ++i)
+      r.prompt[i] = common.prompt[i];
+  }
   for (int i = rng.uniform(0, 2); i > 0; --i)
     r.stop.stopIds.push_back(rng.uniform(0, kVocab - 1));
   if (rng.chance(50))
@@ -78,6 +90,7 @@ TEST_P(SchedulerStress, KeepsBlockInvariantsAndEveryRequestsTokens) {
   params.numBlocks = 8; // one context: requests compete for every block
   params.maxStepTokens = 10;
   params.mode = param.mode;
+  params.prefixCaching = param.prefixCaching;
   EngineLoop loop(params, param.lag, kVocab);
   Rng rng(param.seed);
 
@@ -88,7 +101,7 @@ TEST_P(SchedulerStress, KeepsBlockInvariantsAndEveryRequestsTokens) {
        ++iteration) {
     ASSERT_LT(iteration, 50000) << "no progress";
     if (submitted < kRequests && rng.chance(40)) {
-      Request r = randomRequest(rng, params.maxSeqLen);
+      Request r = randomRequest(rng, params.maxSeqLen, param.prefixCaching);
       requests[loop.submit(r)] = r;
       ++submitted;
     }
@@ -129,6 +142,9 @@ TEST_P(SchedulerStress, KeepsBlockInvariantsAndEveryRequestsTokens) {
     }
   }
   EXPECT_GT(preemptions, 0) << "the pool was never short: a weak test";
+  if (param.prefixCaching)
+    EXPECT_GT(loop.scheduler().prefixHitTokens(), 0)
+        << "no prompt reused a cached block: a weak test";
   EXPECT_LT(cancelled.size(), requests.size() / 2);
 
   const BlockManager &blocks = loop.scheduler().blockManager();
@@ -143,5 +159,9 @@ INSTANTIATE_TEST_SUITE_P(
                       StressCase{BatchingMode::Continuous, 1, 2},
                       StressCase{BatchingMode::Continuous, 2, 3},
                       StressCase{BatchingMode::Static, 1, 4},
-                      StressCase{BatchingMode::Static, 2, 5}),
+                      StressCase{BatchingMode::Static, 2, 5},
+                      StressCase{BatchingMode::Continuous, 0, 6, true},
+                      StressCase{BatchingMode::Continuous, 1, 7, true},
+                      StressCase{BatchingMode::Continuous, 2, 8, true},
+                      StressCase{BatchingMode::Static, 1, 9, true}),
     caseName);
