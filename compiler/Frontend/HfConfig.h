@@ -7,8 +7,8 @@
 // reader checks every field it uses for presence and JSON type, and refuses
 // settings that would change the graph otherwise (another activation, an
 // o_proj or MLP bias, experts, soft-capping, partial RoPE, another RoPE
-// scaling, a sliding window on some layers only), naming the architecture and the field,
-// so a config that parses is one we can build.
+// scaling, a sliding window on some layers only), naming the architecture and
+// the field, so a config that parses is one we can build.
 #pragma once
 
 #include "runtime/Status.h"

@@ -141,15 +141,15 @@ void CpuExecutor::sampleNext(int32_t s, const float *logits, size_t vocab,
   bool stop = slot.init.stops.eosId >= 0 && token == slot.init.stops.eosId;
   for (int32_t id : slot.init.stops.stopIds)
     stop = stop || (id >= 0 && token == id);
-  FinishReason reason = FinishReason::Running;
+  engine::FinishReason reason = engine::FinishReason::Running;
   if (stop)
-    reason = FinishReason::StopToken;
+    reason = engine::FinishReason::StopToken;
   else if (slot.generated >= slot.init.maxNewTokens)
-    reason = FinishReason::MaxTokens;
+    reason = engine::FinishReason::MaxTokens;
   else if (position >= slot.init.contextLimit)
-    reason = FinishReason::ContextEnd;
+    reason = engine::FinishReason::ContextEnd;
   slot.finished = reason;
-  slot.position = reason == FinishReason::Running ? position : -1;
+  slot.position = reason == engine::FinishReason::Running ? position : -1;
 
   SlotEvent event;
   event.slot = s;
@@ -175,7 +175,7 @@ Status CpuExecutor::runStep(const serving::StepPlan &plan,
   for (const serving::DecodeRow &row : plan.decodes) {
     Slot &slot = slots_[size_t(row.slot)];
     // A slot that finished in a step the host has not read yet is masked.
-    if (slot.finished != FinishReason::Running || slot.position < 0)
+    if (slot.finished != engine::FinishReason::Running || slot.position < 0)
       continue;
     if (slot.init.request != row.request || slot.position != row.position)
       return Status::error("decode row of request " +
@@ -187,7 +187,7 @@ Status CpuExecutor::runStep(const serving::StepPlan &plan,
   }
   for (const serving::PrefillChunk &chunk : plan.prefills) {
     const Slot &slot = slots_[size_t(chunk.slot)];
-    if (slot.finished != FinishReason::Running ||
+    if (slot.finished != engine::FinishReason::Running ||
         slot.init.request != chunk.request ||
         chunk.startPosition != slot.prefilled)
       return Status::error(
@@ -247,13 +247,13 @@ Status CpuExecutor::runStep(const serving::StepPlan &plan,
 
 Status CpuExecutor::launch(const serving::StepPlan &plan) {
   for (int32_t s : plan.releasedSlots) {
-    slots_[size_t(s)].finished = FinishReason::Idle;
+    slots_[size_t(s)].finished = engine::FinishReason::Idle;
     slots_[size_t(s)].position = -1;
   }
   for (const serving::SlotInit &init : plan.admissions) {
     Slot &slot = slots_[size_t(init.slot)];
     slot.init = init;
-    slot.finished = FinishReason::Running;
+    slot.finished = engine::FinishReason::Running;
     slot.token = -1;
     slot.position = -1;
     slot.generated = 0;

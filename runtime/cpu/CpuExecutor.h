@@ -22,6 +22,7 @@
 #include "runtime/api/Engine.h"
 #include "runtime/api/StepExecutor.h"
 #include "runtime/cpu/CpuModel.h"
+#include "runtime/engine/EngineAbi.h"
 
 #include <deque>
 #include <memory>
@@ -58,7 +59,7 @@ private:
   /// working cache.
   struct Slot {
     serving::SlotInit init;
-    FinishReason finished = FinishReason::Idle;
+    engine::FinishReason finished = engine::FinishReason::Idle;
     int32_t token = -1;    ///< the last sampled token
     int32_t position = -1; ///< where the next decode row writes; -1: none
     int32_t generated = 0;

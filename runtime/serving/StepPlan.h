@@ -12,9 +12,10 @@
 //      one decode row per listed slot. A request's first chunk starts at its
 //      admission's cachedPrefix: the positions before are shared blocks of a
 //      cached prefix, already written, which attention reads through the
-//      block table like any earlier chunk's. After a lastChunk the executor sets
-//      positions[slot] = promptLength - 1 so that the sample and slot update
-//      that close the step are the decode ones (compiler/kernels/README.md).
+//      block table like any earlier chunk's. After a lastChunk the executor
+//      sets positions[slot] = promptLength - 1 so that the sample and slot
+//      update that close the step are the decode ones
+//      (compiler/kernels/README.md).
 // Decode rows list every slot that may still run on the device: one that
 // finished in a step whose result the scheduler has not read yet (the
 // one-step overshoot) is listed and masked by the device; one certain to have

@@ -336,7 +336,8 @@ TEST(EngineServing, ProfiledStepsTimeEveryLaunchAndKeepTheTokens) {
       // A launch with variants reports the kernel that ran.
       const KernelLaunch &launch = phase->launches[i];
       EXPECT_EQ(record.kernel,
-                *selectVariant(launch, gpuExecutor(*engine).device().codeArch(), record.rows)
+                *selectVariant(launch, gpuExecutor(*engine).device().codeArch(),
+                               record.rows)
                      .kernel);
       EXPECT_GT(record.milliseconds, 0) << record.kernel;
       EXPECT_GE(record.rows, 1);

@@ -118,19 +118,14 @@ struct GemvTile {
   int64_t warps, rowsPerWarp, tileN;
 };
 
-/// Decode is bound by streaming the weights, which needs many blocks resident
-/// on every SM. Up to 8 slots, a block of four warps with one weight row each
-/// gives N / 4 blocks (1024 for a 4096-wide projection); a 4-row block of 128
-/// threads streamed the 7B projections at 77-101% of copy bandwidth on an
-/// H200, against 34-42% for 32 rows a block. Whole heads (half-split RoPE,
-/// head norms) need a head-wide tile: eight warps of two rows each over 16
-/// columns or a head keep enough loads in flight there (1 row on an H100:
-/// 2.0-2.8 TB/s against 0.9-2.6 TB/s for 32-column tiles of four warps), and
-/// so do more than 8 rows, whose accumulators grow with the rows.
-GemvTile chooseGemvTile(const ProjectionShape &shape, int64_t maxRows) {
+/// 16 columns, or whole heads for half-split RoPE and head norms. Narrow
+/// tiles give many blocks, and eight warps of two rows each keep enough loads
+/// in flight to stream the weights (1 row on an H100: 2.0-2.8 TB/s against
+/// 0.9-2.6 TB/s for 32-column tiles of four warps). Blocks of four warps over
+/// 4 columns (N / 4 blocks) measured no faster on an H200 at 8 slots
+/// (Llama-2-7B TPOT 6.09 against 5.97 ms).
+GemvTile chooseGemvTile(const ProjectionShape &shape) {
   int64_t unit = tileColumnUnit(shape);
-  if (unit == 2 && maxRows <= 8)
-    return {4, 1, 4};
   return {8, 2, roundUp(16, std::lcm<int64_t>(unit, 2))};
 }
 
@@ -183,7 +178,7 @@ StatusOr<KernelChoice> selectProjection(const ProjectionShape &shape,
       rows == ProjectionRows::AllSlots ? "" : std::string("rows");
 
   if (slotShaped && maxRows <= kGemvMaxRows) {
-    GemvTile gemv = chooseGemvTile(shape, maxRows);
+    GemvTile gemv = chooseGemvTile(shape);
     int64_t tileN = gemv.tileN;
     int64_t maxT = maxRows;
     if (maxT * tileN * kF32Bytes > kStaticSharedLimit)

@@ -112,6 +112,9 @@ TEST(CudaEmitter, GemvWrapperFillsTheRopeEpilogueFromFlatParameters) {
       "                      bf16 *q,\n"
       "                      bf16 *k_cache,\n"
       "                      bf16 *v_cache,\n"
+      "                      const bf16 *bias,\n"
+      "                      const bf16 *q_norm,\n"
+      "                      const bf16 *k_norm,\n"
       "                      int rows) {\n"
       "  using Epilogue = RopeKvWriteEpilogue<6, 6, 48, 16, "
       "RopeLayout::Interleaved>;\n"
@@ -123,7 +126,9 @@ TEST(CudaEmitter, GemvWrapperFillsTheRopeEpilogueFromFlatParameters) {
       "  params.tokenSlots = token_slots;\n"
       "  params.blockTables = block_tables;\n"
       "  params.maxBlocksPerSeq = 16;\n");
-  EXPECT_CONTAINS(source, "  Kernel::run(x, w, rows, params);\n}\n");
+  // Without head norms only the (null) bias is filled.
+  EXPECT_CONTAINS(source, "  params.bias = bias;\n"
+                          "  Kernel::run(x, w, rows, params);\n}\n");
 }
 
 TEST(CudaEmitter, GemmOrdersTileParametersAsTheTemplateDeclaresThem) {
