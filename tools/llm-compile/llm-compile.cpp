@@ -3,7 +3,7 @@
 //   llm-compile MODEL -o OUT.llmc [--tokenizer PATH] [--arch sm_80,sm_90a]
 //               [--max-slots N] [--max-seq-len L] [--kv-block-size B]
 //               [--max-prefill-tokens T] [--dtype bf16] [--synthetic-weights]
-//               [--emit=llm|kernel|cuda] [--quiet]
+//               [--emit=llm|kernel|cuda] [--quiet] [--force]
 //
 // MODEL is a llama2.c checkpoint, a Hugging Face model directory or
 // config.json, or an llm-dialect .mlir file. The work is compileModel's
@@ -89,6 +89,8 @@ int main(int argc, char **argv) {
                  "engine")
       ->check(CLI::IsMember({"llm", "kernel", "cuda"}));
   app.add_flag("-q,--quiet", quiet, "no progress display");
+  app.add_flag("--force", options.force,
+               "replace OUT even when it is not an llmc engine directory");
   CLI11_PARSE(app, argc, argv);
 
   if (emit == "llm")
