@@ -15,6 +15,7 @@ packages=(
   libicu-dev                                   # Unicode normalization (NFC) of HF normalizers
   libssl-dev                                   # SHA-256 (libcrypto): NVRTC compile-cache keys
   libboost-dev                                 # Boost.Beast/Asio: llm-serve's HTTP server
+  clang-19 libclang-rt-19-dev                  # ASan+UBSan build and libFuzzer targets
   python3 python3-numpy                        # lit, the numpy reference of the numerics test
   python3-matplotlib                           # bench/plot.py: charts of llm-bench reports
   npm                                          # fetches the model packages and the JS test oracles

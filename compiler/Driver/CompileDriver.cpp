@@ -12,9 +12,11 @@
 #include "compiler/Frontend/ModuleBuilder.h"
 #include "compiler/Nvrtc/CompileCache.h"
 #include "compiler/kernels/registry/KernelSelection.h"
+#include "compiler/Nvrtc/Sha256.h"
 #include "dialects/Kernel/IR/KernelDialect.h"
 #include "dialects/LLM/IR/LLMDialect.h"
 #include "passes/Pipelines.h"
+#include "runtime/engine/EngineDirectory.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -60,6 +62,23 @@ Status checkOptions(const DriverOptions &options) {
   if (o.maxSeqLen < 0)
     return Status::error("--max-seq-len must be positive, got " +
                          std::to_string(o.maxSeqLen));
+  // The limits a manifest is read with, checked before any IR is built, so
+  // an absurd value is named here rather than failing deep in MLIR or NVRTC.
+  struct Limit {
+    const char *flag;
+    int64_t value, maximum;
+  };
+  for (const Limit &limit :
+       {Limit{"--max-slots", o.maxSlots, ManifestLimits::kMaxSlots},
+        Limit{"--max-prefill-tokens", o.maxPrefillTokens,
+              ManifestLimits::kMaxPrefillTokens},
+        Limit{"--kv-block-size", o.kvBlockSize,
+              ManifestLimits::kMaxKvBlockSize},
+        Limit{"--max-seq-len", o.maxSeqLen, ConfigLimits::kMaxSeqLen}})
+    if (limit.value > limit.maximum)
+      return Status::error(
+          std::string(limit.flag) + " " + std::to_string(limit.value) +
+          " exceeds the limit of " + std::to_string(limit.maximum));
   if (o.dtype != "bf16")
     return Status::error("--dtype " + o.dtype +
                          " is not supported: engines are bf16");
@@ -232,7 +251,8 @@ compileModel(const DriverOptions &options, std::ostream &emitted,
   // at once.
   std::unique_ptr<StagedDirectory> engine;
   if (writesDirectory(options.emit)) {
-    LLMC_ASSIGN_OR_RETURN(engine, StagedDirectory::create(options.output));
+    LLMC_ASSIGN_OR_RETURN(
+        engine, StagedDirectory::create(options.output, options.force));
   }
 
   mlir::DialectRegistry registry;
@@ -248,6 +268,11 @@ compileModel(const DriverOptions &options, std::ostream &emitted,
                                         options.engine.syntheticWeights ||
                                             options.emit == EmitKind::Manifest,
                                         context));
+  // Said before the long work, so it can be fixed before the engine exists.
+  if (options.emit == EmitKind::Engine && source.tokenizerPath.empty())
+    warn("no tokenizer found for " + options.model +
+         ": the engine will have none, and running it will need --tokenizer "
+         "PATH");
   CompileOptions engineOptions = options.engine;
   LLMC_ASSIGN_OR_RETURN(engineOptions.maxSeqLen,
                         engineContext(options, source));
@@ -338,10 +363,14 @@ compileModel(const DriverOptions &options, std::ostream &emitted,
 
   progress.stage("writing " + options.output);
   manifest.fileHashes = engine->fileHashes();
-  const std::string manifestPath = options.output + "/manifest.json";
+  const std::string manifestPath = options.output + "/" + kManifestFileName;
   LLMC_RETURN_IF_ERROR(validateManifest(manifest, manifestPath));
-  LLMC_RETURN_IF_ERROR(
-      engine->writeFile("manifest.json", toJson(manifest).dump(2) + "\n"));
+  const std::string manifestText = toJson(manifest).dump(2) + "\n";
+  LLMC_RETURN_IF_ERROR(engine->writeFile(kManifestFileName, manifestText));
+  // The manifest's own digest, which the runtime checks before trusting it.
+  LLMC_RETURN_IF_ERROR(engine->writeFile(
+      kManifestDigestFileName,
+      manifestDigestText(nvrtc::Sha256::hex(nvrtc::Sha256::of(manifestText)))));
   LLMC_RETURN_IF_ERROR(engine->commit());
   progress.finish();
   report.manifest = std::move(manifest);

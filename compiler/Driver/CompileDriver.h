@@ -44,6 +44,8 @@ struct DriverOptions {
   /// synthetic_weights; max_seq_len 0 means the model's context.
   CompileOptions engine;
   EmitKind emit = EmitKind::Engine;
+  /// Replace `output` even when it is not an llmc engine directory.
+  bool force = false;
 };
 
 struct CompileReport {

@@ -1,6 +1,7 @@
 // Loading MODEL in any of its forms.
 #include "compiler/Driver/ModelSource.h"
 
+#include "compiler/Frontend/MlirNesting.h"
 #include "compiler/Frontend/ModelLoader.h"
 #include "dialects/LLM/IR/LLMDialect.h"
 #include "dialects/LLM/IR/LLMOps.h"
@@ -31,6 +32,9 @@ std::vector<int64_t> weightShape(ModuleOp module, StringRef name) {
 /// Parses `path` into a module, with the parser's diagnostics as the error.
 StatusOr<OwningOpRef<ModuleOp>> parseModule(const std::string &path,
                                             MLIRContext &context) {
+  // Bounded before the recursive parser runs.
+  LLMC_RETURN_IF_ERROR(checkMlirFileNesting(path).withContext(
+      "cannot read the llm-dialect model"));
   std::string diagnostics;
   llvm::raw_string_ostream os(diagnostics);
   llvm::SourceMgr sources;

@@ -1,16 +1,26 @@
 // Writing an engine directory atomically.
 #include "compiler/Driver/StagedDirectory.h"
 
+#include "compiler/Driver/StagingCleanup.h"
 #include "compiler/Nvrtc/Sha256.h"
+#include "runtime/engine/EngineDirectory.h"
+#include "runtime/files/RegularFile.h"
 
+#include <nlohmann/json.hpp>
+
+#include <cctype>
 #include <cerrno>
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <vector>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace llmc {
 
@@ -36,14 +46,24 @@ StatusOr<std::string> hashFile(const std::string &path) {
   return nvrtc::Sha256::hex(hash.digest());
 }
 
-/// A name beside `path` no other process uses: ".<name>.<what>-XXXXXX".
+/// ".<name>.<what>-" : the prefix of the sibling directories of `path`.
+std::string siblingPrefix(const fs::path &path, const std::string &what) {
+  return "." + path.filename().string() + "." + what + "-";
+}
+
+fs::path parentOf(const fs::path &path) {
+  return path.parent_path().empty() ? fs::path(".") : path.parent_path();
+}
+
+/// A name beside `path` no other process uses: ".<name>.<what>-<pid>-XXXXXX".
+/// The pid lets a later compile tell a dead process's leftovers from a live
+/// one's.
 StatusOr<std::string> makeSiblingDirectory(const fs::path &path,
                                            const std::string &what) {
-  fs::path parent =
-      path.parent_path().empty() ? fs::path(".") : path.parent_path();
-  std::string pattern =
-      (parent / ("." + path.filename().string() + "." + what + "-XXXXXX"))
-          .string();
+  fs::path parent = parentOf(path);
+  std::string pattern = (parent / (siblingPrefix(path, what) +
+                                   std::to_string(::getpid()) + "-XXXXXX"))
+                            .string();
   std::vector<char> name(pattern.begin(), pattern.end());
   name.push_back('\0');
   if (!mkdtemp(name.data()))
@@ -56,27 +76,112 @@ StatusOr<std::string> makeSiblingDirectory(const fs::path &path,
   return std::string(name.data());
 }
 
+/// The pid in "<pid>-XXXXXX", or 0 when the name has none (an older
+/// compiler's staging directory: its owner cannot be known, so it stays).
+pid_t pidOf(const std::string &rest) {
+  size_t dash = rest.find('-');
+  if (dash == 0 || dash == std::string::npos || dash > 9)
+    return 0;
+  for (size_t i = 0; i < dash; ++i)
+    if (!std::isdigit(static_cast<unsigned char>(rest[i])))
+      return 0;
+  return pid_t(std::stol(rest.substr(0, dash)));
+}
+
+bool processIsGone(pid_t pid) {
+  return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+const char *replaceHint() {
+  return "; refusing to replace it (pass --force to replace it anyway)";
+}
+
 } // namespace
 
+Status checkReplaceableEngine(const std::string &directory) {
+  const fs::path dir(directory);
+  const std::string manifestPath = (dir / kManifestFileName).string();
+  StatusOr<std::string> text = readRegularFile(manifestPath);
+  if (!text.isOk())
+    return Status::error(directory +
+                         " exists and is not an engine directory (" +
+                         text.status().message() + ")" + replaceHint());
+  nlohmann::json manifest = nlohmann::json::parse(*text, nullptr, false);
+  if (manifest.is_discarded() || !manifest.is_object() ||
+      !manifest.contains("format_version") ||
+      !manifest["file_hashes"].is_object())
+    return Status::error(directory +
+                         " exists and is not an engine directory (its "
+                         "manifest.json is not an llmc engine manifest)" +
+                         replaceHint());
+  // Everything in it must be the engine's own: a user's file beside a
+  // manifest.json is never deleted.
+  std::error_code error;
+  for (fs::recursive_directory_iterator it(dir, error), end;
+       !error && it != end; it.increment(error)) {
+    if (it->is_directory(error))
+      continue;
+    const std::string relative =
+        it->path().lexically_relative(dir).generic_string();
+    if (relative != kManifestFileName && relative != kManifestDigestFileName &&
+        !manifest["file_hashes"].contains(relative))
+      return Status::error(directory + " holds " + relative +
+                           ", which its engine manifest does not list" +
+                           replaceHint());
+  }
+  if (error)
+    return Status::error("cannot list " + directory + ": " + error.message());
+  return Status::ok();
+}
+
+void sweepStaleStaging(const std::string &finalPath) {
+  const fs::path target(finalPath);
+  const std::string tmp = siblingPrefix(target, "tmp");
+  const std::string old = siblingPrefix(target, "old");
+  std::error_code error;
+  for (const fs::directory_entry &entry :
+       fs::directory_iterator(parentOf(target), error)) {
+    const std::string name = entry.path().filename().string();
+    const bool isTmp = name.rfind(tmp, 0) == 0;
+    const bool isOld = name.rfind(old, 0) == 0;
+    if (!isTmp && !isOld)
+      continue;
+    if (!processIsGone(pidOf(name.substr((isTmp ? tmp : old).size()))))
+      continue;
+    std::error_code ignored;
+    if (isOld && !fs::exists(target, ignored)) {
+      // Killed between moving the old engine aside and the new one in.
+      fs::rename(entry.path(), target, ignored);
+      if (!ignored)
+        continue;
+    }
+    fs::remove_all(entry.path(), ignored);
+  }
+}
+
 StatusOr<std::unique_ptr<StagedDirectory>>
-StagedDirectory::create(const std::string &finalPath) {
+StagedDirectory::create(const std::string &finalPath, bool force) {
   fs::path target(finalPath);
   if (target.filename().empty())
     target = target.parent_path(); // "out.llmc/" names out.llmc
+  sweepStaleStaging(target.string());
   std::error_code error;
-  fs::file_status status = fs::status(target, error);
+  fs::file_status status = fs::symlink_status(target, error);
   if (fs::exists(status)) {
     if (!fs::is_directory(status))
       return Status::error(finalPath + " exists and is not a directory");
-    if (!fs::exists(target / "manifest.json"))
-      return Status::error(finalPath +
-                           " exists and is not an engine directory (no "
-                           "manifest.json); refusing to replace it");
+    if (!force)
+      LLMC_RETURN_IF_ERROR(checkReplaceableEngine(target.string()));
   }
   LLMC_ASSIGN_OR_RETURN(std::string staging,
                         makeSiblingDirectory(target, "tmp"));
+  StatusOr<int> slot = registerStagingDirectory(staging);
+  if (!slot.isOk()) {
+    fs::remove_all(staging, error);
+    return slot.status();
+  }
   return std::unique_ptr<StagedDirectory>(
-      new StagedDirectory(target.string(), staging));
+      new StagedDirectory(target.string(), staging, *slot));
 }
 
 StagedDirectory::~StagedDirectory() {
@@ -84,6 +189,7 @@ StagedDirectory::~StagedDirectory() {
     std::error_code ignored;
     fs::remove_all(path_, ignored);
   }
+  unregisterStagingDirectory(cleanupSlot_);
 }
 
 std::string StagedDirectory::pathOf(const std::string &relative) const {
@@ -130,7 +236,7 @@ Status StagedDirectory::adoptFile(const std::string &relative) {
 Status StagedDirectory::commit() {
   fs::path target(finalPath_);
   std::error_code error;
-  if (!fs::exists(target, error)) {
+  if (!fs::exists(fs::symlink_status(target, error))) {
     fs::rename(path_, target, error);
     if (error)
       return Status::error("cannot move the engine to " + finalPath_ + ": " +
@@ -138,8 +244,20 @@ Status StagedDirectory::commit() {
     committed_ = true;
     return Status::ok();
   }
-  // rename() cannot replace a non-empty directory: move the old engine
-  // aside, move the new one in, then delete the old one.
+  // One atomic swap: the output holds the old engine or the new one at every
+  // instant, and the staging path now holds the old one, removed below (or,
+  // after a kill -9, by the next compile's sweep).
+  if (::renameat2(AT_FDCWD, path_.c_str(), AT_FDCWD, target.c_str(),
+                  RENAME_EXCHANGE) == 0) {
+    committed_ = true;
+    fs::remove_all(path_, error);
+    return Status::ok();
+  }
+  if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+    return Status::error("cannot replace " + finalPath_ + ": " + errnoText());
+  // No exchange on this file system: move the old engine aside (a name the
+  // sweep recognizes and moves back if we die here), the new one in, then
+  // delete the old one.
   LLMC_ASSIGN_OR_RETURN(std::string aside, makeSiblingDirectory(target, "old"));
   fs::remove(aside, error);
   fs::rename(target, aside, error);

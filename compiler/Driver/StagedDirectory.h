@@ -1,8 +1,23 @@
 // StagedDirectory: an engine directory written beside its final path and
-// renamed into place only when complete, so a reader (or a failed compile)
+// moved into place only when complete, so a reader (or a failed compile)
 // never sees half an engine, and an existing engine is replaced only by a
 // complete new one. Every file written through it is hashed (SHA-256) for
 // the manifest.
+//
+// What it may replace: nothing but an llmc engine, i.e. a directory whose
+// manifest.json is an engine manifest (a JSON object with format_version and
+// file_hashes) and which holds no file that manifest does not list; anything
+// else is refused unless forced, so a mistyped -o never deletes a user's
+// directory.
+//
+// Interruptions: the staging directory is named ".<name>.tmp-<pid>-XXXXXX"
+// and registered with StagingCleanup, so SIGINT/SIGTERM/SIGHUP remove it; a
+// later create() for the same output sweeps the staging directories of
+// processes that no longer exist (kill -9). Replacing an engine swaps the
+// two directories in one renameat2(RENAME_EXCHANGE), so the output holds the
+// old or the new engine at every instant; where the file system cannot
+// exchange, the old engine is first renamed to ".<name>.old-<pid>-XXXXXX",
+// which the sweep moves back if the process died before the new one was in.
 #pragma once
 
 #include "runtime/Status.h"
@@ -15,11 +30,11 @@ namespace llmc {
 
 class StagedDirectory {
 public:
-  /// Checks that `finalPath` may be written (absent, or an existing engine
-  /// directory, i.e. one with a manifest.json) and creates the temporary
-  /// directory `.<name>.tmp-XXXXXX` beside it.
+  /// Checks that `finalPath` may be written (absent, or an engine directory,
+  /// or with `force` any directory), sweeps stale staging directories of
+  /// dead processes beside it, and creates the staging directory.
   static StatusOr<std::unique_ptr<StagedDirectory>>
-  create(const std::string &finalPath);
+  create(const std::string &finalPath, bool force = false);
   /// Removes the temporary directory unless committed.
   ~StagedDirectory();
   StagedDirectory(const StagedDirectory &) = delete;
@@ -47,13 +62,24 @@ public:
   Status commit();
 
 private:
-  StagedDirectory(std::string finalPath, std::string path)
-      : finalPath_(std::move(finalPath)), path_(std::move(path)) {}
+  StagedDirectory(std::string finalPath, std::string path, int slot)
+      : finalPath_(std::move(finalPath)), path_(std::move(path)),
+        cleanupSlot_(slot) {}
 
   std::string finalPath_;
   std::string path_;
+  int cleanupSlot_;
   std::map<std::string, std::string> hashes_;
   bool committed_ = false;
 };
+
+/// Fails, saying why, unless `directory` is an llmc engine that a compile may
+/// replace (see StagedDirectory).
+Status checkReplaceableEngine(const std::string &directory);
+
+/// Removes ".<name>.tmp-<pid>-*" and ".<name>.old-<pid>-*" beside
+/// `finalPath` whose process is gone; an ".old" directory is moved back to
+/// `finalPath` instead when nothing is there (an interrupted replacement).
+void sweepStaleStaging(const std::string &finalPath);
 
 } // namespace llmc

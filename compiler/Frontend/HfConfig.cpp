@@ -49,11 +49,12 @@ public:
     return &*it;
   }
 
-  /// Integer field `prefix + key` of at least `minimum`. Leaves `out` alone
+  /// Integer field `prefix + key` in [minimum, maximum]. Leaves `out` alone
   /// when an optional field is absent.
   Status integer(const json &obj, const std::string &prefix,
                  const std::string &key, bool required, int64_t &out,
-                 int64_t minimum = 1) const {
+                 int64_t minimum = 1,
+                 int64_t maximum = std::numeric_limits<int64_t>::max()) const {
     std::string field = prefix + key;
     const json *value = lookup(obj, key);
     if (!value)
@@ -62,6 +63,10 @@ public:
     if (out < minimum)
       return error(field, "must be at least " + std::to_string(minimum) +
                               ", got " + std::to_string(out));
+    if (out > maximum)
+      return error(field, "is " + std::to_string(out) +
+                              ", more than the limit of " +
+                              std::to_string(maximum));
     return Status::ok();
   }
 
@@ -212,7 +217,8 @@ Status readRope(const json &root, const FieldReader &fields,
   LLMC_RETURN_IF_ERROR(fields.number(*value, prefix, "high_freq_factor", true,
                                      scaling.highFreqFactor));
   return fields.integer(*value, prefix, "original_max_position_embeddings",
-                        true, scaling.originalMaxPositionEmbeddings);
+                        true, scaling.originalMaxPositionEmbeddings, 1,
+                        ConfigLimits::kMaxSeqLen);
 }
 
 /// eos_token_id: an integer or a non-empty list of integers.
@@ -365,12 +371,18 @@ std::string modelNameFor(const std::string &path) {
 
 StatusOr<ModelConfig> parseHfConfig(const std::string &path) {
   LLMC_ASSIGN_OR_RETURN(json root, readJsonFile(path));
+  return parseHfConfigJson(root, path);
+}
+
+StatusOr<ModelConfig> parseHfConfigJson(const json &root,
+                                        const std::string &path) {
   if (!root.is_object())
     return Status::error(path +
                          ": expected a JSON object at the top level, "
                          "got " +
                          describeJsonType(root));
   FieldReader fields(path);
+  using L = ConfigLimits;
   ModelConfig config;
   config.name = modelNameFor(path);
   LLMC_ASSIGN_OR_RETURN(config.architecture, readArchitecture(root, fields));
@@ -378,26 +390,26 @@ StatusOr<ModelConfig> parseHfConfig(const std::string &path) {
   LLMC_RETURN_IF_ERROR(readGraphVariant(root, fields, config));
 
   LLMC_RETURN_IF_ERROR(
-      fields.integer(root, "", "hidden_size", true, config.dim));
-  LLMC_RETURN_IF_ERROR(
-      fields.integer(root, "", "num_hidden_layers", true, config.numLayers));
-  LLMC_RETURN_IF_ERROR(
-      fields.integer(root, "", "num_attention_heads", true, config.numHeads));
+      fields.integer(root, "", "hidden_size", true, config.dim, 1, L::kMaxDim));
+  LLMC_RETURN_IF_ERROR(fields.integer(root, "", "num_hidden_layers", true,
+                                      config.numLayers, 1, L::kMaxLayers));
+  LLMC_RETURN_IF_ERROR(fields.integer(root, "", "num_attention_heads", true,
+                                      config.numHeads, 1, L::kMaxHeads));
   config.numKvHeads = config.numHeads;
   LLMC_RETURN_IF_ERROR(fields.integer(root, "", "num_key_value_heads", false,
-                                      config.numKvHeads));
-  LLMC_RETURN_IF_ERROR(
-      fields.integer(root, "", "intermediate_size", true, config.ffnDim));
-  LLMC_RETURN_IF_ERROR(
-      fields.integer(root, "", "vocab_size", true, config.vocabSize));
+                                      config.numKvHeads, 1, L::kMaxHeads));
+  LLMC_RETURN_IF_ERROR(fields.integer(root, "", "intermediate_size", true,
+                                      config.ffnDim, 1, L::kMaxFfnDim));
+  LLMC_RETURN_IF_ERROR(fields.integer(root, "", "vocab_size", true,
+                                      config.vocabSize, 1, L::kMaxVocab));
   LLMC_RETURN_IF_ERROR(fields.integer(root, "", "max_position_embeddings", true,
-                                      config.maxSeqLen));
+                                      config.maxSeqLen, 1, L::kMaxSeqLen));
   LLMC_RETURN_IF_ERROR(
       fields.number(root, "", "rms_norm_eps", true, config.normEps));
 
   if (FieldReader::lookup(root, "head_dim")) {
-    LLMC_RETURN_IF_ERROR(
-        fields.integer(root, "", "head_dim", false, config.headDim));
+    LLMC_RETURN_IF_ERROR(fields.integer(root, "", "head_dim", false,
+                                        config.headDim, 1, L::kMaxHeadDim));
   } else if (config.dim % config.numHeads != 0) {
     return fields.error("head_dim",
                         "is missing and hidden_size (" +

@@ -14,6 +14,8 @@
 #include "runtime/Status.h"
 #include "runtime/model/ModelConfig.h"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <string>
 #include <vector>
 
@@ -32,8 +34,14 @@ const std::vector<std::string> &supportedHfArchitectures();
 /// `name` is the name of the directory holding the file. A sliding window on
 /// every layer (Mistral's sliding_window; Qwen's use_sliding_window with
 /// max_window_layers 0, or layer_types) smaller than the context becomes
-/// slidingWindow. Errors name
-/// the file, the architecture (once read) and the field.
+/// slidingWindow. Errors name the file, the architecture (once read) and the
+/// field; integer fields are checked against ConfigLimits under their
+/// config.json names.
 StatusOr<ModelConfig> parseHfConfig(const std::string &path);
+
+/// parseHfConfig on an already parsed document; `path` names it in messages
+/// and gives the model its name.
+StatusOr<ModelConfig> parseHfConfigJson(const nlohmann::json &root,
+                                        const std::string &path);
 
 } // namespace llmc

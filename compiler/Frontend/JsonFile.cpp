@@ -1,15 +1,14 @@
 // Implementation of readJsonFile / parseJson / describeJsonType.
 #include "compiler/Frontend/JsonFile.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
+#include "runtime/files/JsonDepth.h"
+#include "runtime/files/RegularFile.h"
 
 namespace llmc {
 
 StatusOr<nlohmann::json> parseJson(const std::string &text,
                                    const std::string &source) {
+  LLMC_RETURN_IF_ERROR(checkJsonDepth(text, source));
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error &e) {
@@ -21,14 +20,10 @@ StatusOr<nlohmann::json> parseJson(const std::string &text,
 }
 
 StatusOr<nlohmann::json> readJsonFile(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return Status::error(path + ": cannot open: " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad())
-    return Status::error(path + ": read error");
-  return parseJson(text.str(), path);
+  // A regular file of bounded size only: a path to /dev/zero or a FIFO must
+  // fail rather than hang.
+  LLMC_ASSIGN_OR_RETURN(std::string text, readRegularFile(path));
+  return parseJson(text, path);
 }
 
 std::string describeJsonType(const nlohmann::json &value) {

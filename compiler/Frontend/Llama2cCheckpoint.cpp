@@ -3,6 +3,7 @@
 
 #include "runtime/model/WeightNames.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -62,6 +63,12 @@ private:
 
 StatusOr<Llama2cCheckpoint> loadLlama2cCheckpoint(const std::string &path) {
   LLMC_ASSIGN_OR_RETURN(std::shared_ptr<Storage> storage, mapFile(path));
+  return parseLlama2cCheckpoint(std::move(storage), path);
+}
+
+StatusOr<Llama2cCheckpoint>
+parseLlama2cCheckpoint(std::shared_ptr<Storage> storage,
+                       const std::string &path) {
   const size_t fileSize = storage->size();
   if (fileSize < kHeaderBytes)
     return Status::error(path + ": file is " + std::to_string(fileSize) +
@@ -80,6 +87,25 @@ StatusOr<Llama2cCheckpoint> loadLlama2cCheckpoint(const std::string &path) {
       h.numKvHeads <= 0 || h.vocabSize == 0 ||
       h.vocabSize == std::numeric_limits<int32_t>::min() || h.seqLen <= 0)
     return bad("every dimension must be positive");
+  // Each field against its limit, by its llama2.c name, before any size is
+  // derived from it.
+  using L = ConfigLimits;
+  struct Field {
+    const char *name;
+    int64_t value, maximum;
+  };
+  for (const Field &f :
+       {Field{"dim", h.dim, L::kMaxDim},
+        Field{"hidden_dim", h.hiddenDim, L::kMaxFfnDim},
+        Field{"n_layers", h.numLayers, L::kMaxLayers},
+        Field{"n_heads", h.numHeads, L::kMaxHeads},
+        Field{"n_kv_heads", h.numKvHeads, L::kMaxHeads},
+        Field{"vocab_size", std::abs(int64_t(h.vocabSize)), L::kMaxVocab},
+        Field{"seq_len", h.seqLen, L::kMaxSeqLen}}) {
+    Status range = checkConfigRange(f.name, f.value, f.maximum);
+    if (!range.isOk())
+      return bad(range.message());
+  }
   if (h.dim % h.numHeads != 0)
     return bad("dim is not a multiple of n_heads");
 

@@ -37,4 +37,10 @@ struct Llama2cCheckpoint {
 /// actual byte counts and what the header said.
 StatusOr<Llama2cCheckpoint> loadLlama2cCheckpoint(const std::string &path);
 
+/// loadLlama2cCheckpoint on bytes already in memory; `path` names them in
+/// messages. Every header field is checked against ConfigLimits first.
+StatusOr<Llama2cCheckpoint>
+parseLlama2cCheckpoint(std::shared_ptr<Storage> storage,
+                       const std::string &path);
+
 } // namespace llmc

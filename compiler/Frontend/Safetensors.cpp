@@ -3,7 +3,9 @@
 #include "compiler/Frontend/Safetensors.h"
 
 #include "compiler/Frontend/JsonFile.h"
+#include "runtime/files/JsonDepth.h"
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -42,6 +44,7 @@ StatusOr<json> parseHeader(const std::string &text, const std::string &path) {
       duplicate = parsed.get<std::string>();
     return true;
   };
+  LLMC_RETURN_IF_ERROR(checkJsonDepth(text, path + ": header"));
   json header;
   try {
     header = json::parse(text, noteKeys);
@@ -145,9 +148,38 @@ StatusOr<WeightTensor> readEntry(const std::string &path,
   return tensor;
 }
 
+/// Fails when two tensors' data ranges overlap: each tensor owns its bytes,
+/// and a file whose tensors alias one another is corrupt or crafted.
+Status checkDisjoint(const std::vector<WeightTensor> &tensors,
+                     const std::string &path) {
+  std::vector<const WeightTensor *> byOffset;
+  for (const WeightTensor &t : tensors)
+    if (t.byteSize() > 0)
+      byOffset.push_back(&t);
+  std::sort(byOffset.begin(), byOffset.end(),
+            [](const WeightTensor *a, const WeightTensor *b) {
+              return a->offset < b->offset;
+            });
+  for (size_t i = 1; i < byOffset.size(); ++i) {
+    const WeightTensor &before = *byOffset[i - 1], &after = *byOffset[i];
+    if (before.offset + before.byteSize() > after.offset)
+      return Status::error(path + ": the data of tensors '" + before.name +
+                           "' and '" + after.name +
+                           "' overlap (data_offsets must not share bytes)");
+  }
+  return Status::ok();
+}
+
 /// Reads every tensor of one file without touching any store.
 StatusOr<std::vector<WeightTensor>> readSafetensors(const std::string &path) {
   LLMC_ASSIGN_OR_RETURN(std::shared_ptr<Storage> storage, mapFile(path));
+  return parseSafetensors(std::move(storage), path);
+}
+
+} // namespace
+
+StatusOr<std::vector<WeightTensor>>
+parseSafetensors(std::shared_ptr<Storage> storage, const std::string &path) {
   const size_t fileSize = storage->size();
   if (fileSize < kLengthBytes)
     return Status::error(path + ": file is " + std::to_string(fileSize) +
@@ -178,8 +210,11 @@ StatusOr<std::vector<WeightTensor>> readSafetensors(const std::string &path) {
         readEntry(path, it.key(), it.value(), storage, dataStart, dataSize));
     tensors.push_back(std::move(tensor));
   }
+  LLMC_RETURN_IF_ERROR(checkDisjoint(tensors, path));
   return tensors;
 }
+
+namespace {
 
 /// Adds `tensors` to `store` only if none of their names is taken.
 Status addAll(std::vector<WeightTensor> tensors, WeightStore &store,
@@ -215,7 +250,15 @@ Status loadSafetensorsIndex(const std::string &indexJsonPath,
       return Status::error(indexJsonPath + ": field 'weight_map." + it.key() +
                            "' must be a shard file name, got " +
                            describeJsonType(it.value()));
-    byShard[it.value().get<std::string>()].push_back(it.key());
+    const std::string shard = it.value().get<std::string>();
+    // A shard lies in the index's own directory: a bare file name.
+    if (shard.empty() || shard == "." || shard == ".." ||
+        shard.find('/') != std::string::npos)
+      return Status::error(indexJsonPath + ": field 'weight_map." + it.key() +
+                           "' names shard '" + shard +
+                           "', which is not a file name in the index's "
+                           "directory");
+    byShard[shard].push_back(it.key());
   }
   if (byShard.empty())
     return Status::error(indexJsonPath + ": 'weight_map' lists no tensors");

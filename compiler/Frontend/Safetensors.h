@@ -10,7 +10,9 @@
 #include "runtime/Status.h"
 #include "runtime/model/WeightStore.h"
 
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace llmc {
 
@@ -23,12 +25,19 @@ const char *safetensorsDtypeName(DType dtype);
 /// file or already in `store`), an unsupported dtype, offsets outside the data
 /// section, or offsets whose span differs from the size the shape and dtype
 /// imply. Messages name the file and the tensor.
+/// Overlapping data ranges of two tensors are refused too.
 Status loadSafetensors(const std::string &path, WeightStore &store);
+
+/// The tensors of a safetensors file already in `storage`, every check of
+/// loadSafetensors applied; `path` names it in messages.
+StatusOr<std::vector<WeightTensor>>
+parseSafetensors(std::shared_ptr<Storage> storage, const std::string &path);
 
 /// Loads a sharded checkpoint from its index (`model.safetensors.index.json`):
 /// `weight_map` maps each tensor name to a shard file in the index's directory.
 /// Every mapped tensor must be found in its shard; tensors of a shard that the
-/// map does not list are ignored. Fails, adding nothing, on any error.
+/// map does not list are ignored. A shard must be a bare file name (no
+/// directories, no ".."). Fails, adding nothing, on any error.
 Status loadSafetensorsIndex(const std::string &indexJsonPath,
                             WeightStore &store);
 

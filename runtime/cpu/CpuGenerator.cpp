@@ -6,8 +6,8 @@
 
 namespace llmc {
 
-static Status checkRequest(const CpuModel &model,
-                           const GenerationRequest &request) {
+Status checkGenerationRequest(const CpuModel &model,
+                              const GenerationRequest &request) {
   const int64_t context = model.config().maxSeqLen;
   const int64_t promptLen = int64_t(request.prompt.size());
   if (promptLen == 0)
@@ -24,15 +24,27 @@ static Status checkRequest(const CpuModel &model,
   return request.sampling.validate();
 }
 
+int64_t kvCachePositions(const CpuModel &model,
+                         const GenerationRequest &request) {
+  const int64_t context = model.config().maxSeqLen;
+  const int64_t prompt = int64_t(request.prompt.size());
+  if (prompt >= context || request.maxTokens >= context - prompt)
+    return context;
+  // The last generated token is sampled, never run, so it needs no position.
+  return std::max<int64_t>(1, prompt + request.maxTokens - 1);
+}
+
 StatusOr<GenerationResult>
 generate(CpuModel &model, const GenerationRequest &request,
          const std::function<void(int32_t)> &onToken) {
-  LLMC_RETURN_IF_ERROR(checkRequest(model, request));
+  LLMC_RETURN_IF_ERROR(checkGenerationRequest(model, request));
   const Clock::time_point sent = Clock::now();
   const int64_t context = model.config().maxSeqLen;
   const int64_t vocab = model.config().vocabSize;
 
-  ref::KvCache cache = model.createCache();
+  // Sized to the request, not the model: a 128k-context model asked for a
+  // few tokens must not allocate its whole context.
+  ref::KvCache cache = model.createCache(kvCachePositions(model, request));
   GenerationResult result;
   std::vector<Clock::time_point> tokenTimes;
   std::vector<int32_t> step = request.prompt;

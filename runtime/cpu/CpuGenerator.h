@@ -38,6 +38,16 @@ struct GenerationResult {
   RequestMetrics metrics;
 };
 
+/// Checks `request` against `model` without running anything: what
+/// generate() refuses (see below). Callers check before echoing a prompt.
+Status checkGenerationRequest(const CpuModel &model,
+                              const GenerationRequest &request);
+
+/// The positions the KV cache of `request` needs: its prompt and every token
+/// it may generate, at most the model's context.
+int64_t kvCachePositions(const CpuModel &model,
+                         const GenerationRequest &request);
+
 /// Runs `request` on `model`. `onToken` sees every generated id as soon as it
 /// is sampled. Fails before any work on an empty prompt, a prompt that does not
 /// leave room for one generated token in the context, maxTokens <= 0, or

@@ -41,6 +41,13 @@ Status loadTensor(const WeightStore &weights, const std::string &name,
                          shapeString(tensor->shape) + ", the config needs " +
                          shapeString(expected));
   LLMC_ASSIGN_OR_RETURN(out, weights.toFloat(name));
+  // A NaN or infinity spreads through every later op and turns the logits
+  // into NaN, which samples as garbage: refuse it where it can be named.
+  for (size_t i = 0; i < out.size(); ++i)
+    if (!std::isfinite(out[i]))
+      return Status::error("weight " + name + " holds a non-finite value (" +
+                           std::to_string(out[i]) + ") at element " +
+                           std::to_string(i));
   return Status::ok();
 }
 
@@ -96,8 +103,12 @@ StatusOr<CpuModel> CpuModel::create(const ModelConfig &config,
 }
 
 ref::KvCache CpuModel::createCache() const {
+  return createCache(config_.maxSeqLen);
+}
+
+ref::KvCache CpuModel::createCache(int64_t positions) const {
   return ref::KvCache(config_.numLayers, config_.numKvHeads, config_.headDim,
-                      config_.maxSeqLen);
+                      std::clamp<int64_t>(positions, 1, config_.maxSeqLen));
 }
 
 Status CpuModel::checkInputs(const std::vector<int32_t> &tokens,

@@ -31,15 +31,19 @@ enum class LogitsFor {
 class CpuModel {
 public:
   /// Checks `config`, checks every weight's presence and shape against it and
-  /// converts the weights to fp32. Weights are looked up by the canonical names
-  /// of WeightNames.h; lm_head is not needed when the embeddings are tied.
-  /// numThreads == 0 uses every hardware thread.
+  /// converts the weights to fp32, refusing a weight with a NaN or infinity.
+  /// Weights are looked up by the canonical names of WeightNames.h; lm_head is
+  /// not needed when the embeddings are tied. numThreads == 0 uses every
+  /// hardware thread.
   static StatusOr<CpuModel> create(const ModelConfig &config,
                                    const WeightStore &weights,
                                    unsigned numThreads = 0);
 
   /// An empty KV cache holding the whole context of this model.
   ref::KvCache createCache() const;
+  /// An empty KV cache for the first `positions` positions (1..context): a
+  /// short request needs far less than a long-context model's whole context.
+  ref::KvCache createCache(int64_t positions) const;
 
   /// Runs `tokens` at positions startPos, startPos + 1, ... : writes their keys
   /// and values into `cache` (which must already hold positions [0, startPos))

@@ -59,6 +59,19 @@ int64_t LaunchDim::evaluate(const LaunchSizes &sizes) const {
   return multiplier_ * ((scaled + divisor_ - 1) / divisor_);
 }
 
+std::optional<int64_t>
+LaunchDim::evaluateChecked(const LaunchSizes &sizes) const {
+  if (isConstant_)
+    return constant_;
+  int64_t scaled, result;
+  if (__builtin_mul_overflow(scale_, sizes.get(symbol_), &scaled) ||
+      scaled > std::numeric_limits<int64_t>::max() - divisor_ ||
+      __builtin_mul_overflow(multiplier_, (scaled + divisor_ - 1) / divisor_,
+                             &result))
+    return std::nullopt;
+  return result;
+}
+
 std::string LaunchDim::str() const {
   if (isConstant_)
     return std::to_string(constant_);

@@ -20,6 +20,7 @@
 #include "runtime/Status.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace llmc {
@@ -59,6 +60,9 @@ public:
 
   /// The dimension for these sizes. A symbol of 0 gives 0 (nothing to launch).
   int64_t evaluate(const LaunchSizes &sizes) const;
+  /// evaluate() for sizes read from an untrusted file: nullopt when the
+  /// value would pass int64 (a manifest's factors may be up to 2^31 each).
+  std::optional<int64_t> evaluateChecked(const LaunchSizes &sizes) const;
 
   /// The canonical text of the grammar; parseLaunchDim(str()) == *this.
   std::string str() const;

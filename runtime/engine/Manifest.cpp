@@ -147,25 +147,6 @@ std::string joined(const std::vector<std::string> &names) {
   return text;
 }
 
-/// An engine-relative path: not empty, not absolute, no ".." component.
-Status checkEnginePath(const std::string &path, const std::string &field) {
-  if (path.empty())
-    return Status::error(field + " is empty");
-  if (path.front() == '/')
-    return Status::error(field + " '" + path +
-                         "' is absolute; engine paths are relative");
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string::npos)
-      end = path.size();
-    if (path.compare(start, end - start, "..") == 0)
-      return Status::error(field + " '" + path + "' leaves the engine");
-    start = end + 1;
-  }
-  return Status::ok();
-}
-
 Status checkArena(const KernelArg &arg, uint64_t arenaBytes,
                   const std::string &where) {
   if (arg.offset % kArenaAlignment != 0)
@@ -174,7 +155,8 @@ Status checkArena(const KernelArg &arg, uint64_t arenaBytes,
                          std::to_string(kArenaAlignment));
   if (arg.bytes == 0)
     return Status::error(where + ": arena binding has 0 bytes");
-  if (arg.offset + arg.bytes > arenaBytes)
+  // Written as a subtraction: offset + bytes may wrap for hostile values.
+  if (arg.offset > arenaBytes || arg.bytes > arenaBytes - arg.offset)
     return Status::error(
         where + ": arena binding [" + std::to_string(arg.offset) + ", " +
         std::to_string(arg.offset + arg.bytes) + ") is outside the arena of " +
@@ -303,7 +285,7 @@ Status checkLaunch(const Manifest &m, const Phase &phase,
 
 Status checkFileHashed(const Manifest &m, const std::string &path,
                        const std::string &field) {
-  LLMC_RETURN_IF_ERROR(checkEnginePath(path, field));
+  LLMC_RETURN_IF_ERROR(checkEngineRelativePath(path, field));
   if (!m.fileHashes.count(path))
     return Status::error(field + " '" + path + "' has no entry in file_hashes");
   return Status::ok();
@@ -443,7 +425,8 @@ Status validateManifest(const Manifest &m, const std::string &source) {
       LLMC_RETURN_IF_ERROR(inSource(checkArena(arg, phase.arenaBytes, field)));
     }
   }
-  return Status::ok();
+  // Ranges and consistency, once the structure they rely on is known sound.
+  return inSource(checkManifestRanges(m));
 }
 
 } // namespace llmc

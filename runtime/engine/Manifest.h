@@ -245,6 +245,32 @@ std::string formatVersionMessage(int version, const std::string &source);
 /// compiler runs it before writing a manifest, the runtime after reading one.
 Status validateManifest(const Manifest &manifest, const std::string &source);
 
+/// The largest values a manifest's sizes may take: far above what llm-compile
+/// writes for any real model, low enough that every sum and product the
+/// runtime forms from them fits in 64 bits.
+struct ManifestLimits {
+  static constexpr int64_t kMaxSlots = 4096;
+  static constexpr int64_t kMaxPrefillTokens = int64_t(1) << 20;
+  static constexpr int64_t kMaxKvBlockSize = 1024;
+  static constexpr uint64_t kMaxArenaBytes = uint64_t(1) << 40;
+  static constexpr uint64_t kMaxWeightBytes = uint64_t(1) << 44;
+  static constexpr int64_t kMaxSharedBytes = 256 << 10;
+};
+
+/// The ranges and cross-field consistency validateManifest adds to its
+/// structural checks (ManifestRanges.cpp): file_hashes keys are engine-relative
+/// paths, options and sizes within ManifestLimits, kv_cache.max_blocks_per_seq
+/// = ceil(max_seq_len / block_size), phases' max_rows within the options,
+/// constant grid sizes within CUDA's limits, dynamic shared memory within
+/// the hardware's, constants finite, rope_inv_freq of head_dim / 2 values in
+/// (0, 1]. Messages name the field.
+Status checkManifestRanges(const Manifest &manifest);
+
+/// An engine-relative path: not empty, not absolute, no "..", "." or empty
+/// component. `field` names it in the message.
+Status checkEngineRelativePath(const std::string &path,
+                               const std::string &field);
+
 nlohmann::json toJson(const Manifest &manifest);
 /// Parses and validates (format version, every launch's module, kernel and
 /// arguments, arena bindings inside the arena, weights named in the layout);

@@ -16,10 +16,13 @@ const PackedTensor *WeightLayout::find(const std::string &name) const {
   return nullptr;
 }
 
+/// The element count of a shape of positive dims, or -1 when it passes 2^62
+/// (a hostile manifest's shape must not overflow).
 static int64_t elementsOf(const std::vector<int64_t> &shape) {
   int64_t n = 1;
   for (int64_t d : shape)
-    n *= d;
+    if (__builtin_mul_overflow(n, d, &n) || n > (int64_t(1) << 62))
+      return -1;
   return n;
 }
 
@@ -35,12 +38,15 @@ Status WeightLayout::validate() const {
       return Status::error(what + " starts at offset " +
                            std::to_string(t.offset) + ", not a multiple of " +
                            std::to_string(kAlignment));
-    uint64_t expected = uint64_t(elementsOf(t.shape)) * dtypeSize(t.dtype);
+    const int64_t elements = elementsOf(t.shape);
+    if (elements < 0)
+      return Status::error(what + " has a shape of more than 2^62 elements");
+    uint64_t expected = uint64_t(elements) * dtypeSize(t.dtype);
     if (t.bytes != expected)
       return Status::error(what + " has " + std::to_string(t.bytes) +
                            " bytes but its shape " + shapeToString(t.shape) +
                            " needs " + std::to_string(expected));
-    if (t.offset + t.bytes > totalBytes)
+    if (t.offset > totalBytes || t.bytes > totalBytes - t.offset)
       return Status::error(what + " ends at byte " +
                            std::to_string(t.offset + t.bytes) +
                            ", past the end of weights.bin (" +
@@ -49,7 +55,9 @@ Status WeightLayout::validate() const {
       return Status::error(what + " has no sources");
     int64_t rows = 0;
     for (const WeightSource &s : t.sources)
-      rows += s.rows;
+      if (s.rows < 0 || __builtin_add_overflow(rows, s.rows, &rows))
+        return Status::error(what + " has a source of " +
+                             std::to_string(s.rows) + " rows");
     if (rows != t.shape[0])
       return Status::error(what + " has " + std::to_string(t.shape[0]) +
                            " rows but its sources provide " +

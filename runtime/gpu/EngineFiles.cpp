@@ -1,8 +1,8 @@
 #include "runtime/gpu/EngineFiles.h"
 
 #include "compiler/Nvrtc/Sha256.h"
-
-#include <nlohmann/json.hpp>
+#include "runtime/engine/EngineDirectory.h"
+#include "runtime/files/RegularFile.h"
 
 #include <fstream>
 #include <sys/stat.h>
@@ -36,14 +36,23 @@ StatusOr<EngineFiles> openEngine(const std::string &directory,
     return Status::error(directory + " is not an engine directory");
   EngineFiles engine;
   engine.directory = directory;
-  const std::string manifestPath = engine.path("manifest.json");
-  std::ifstream in(manifestPath);
-  if (!in)
+  const std::string manifestPath = engine.path(kManifestFileName);
+  if (::stat(manifestPath.c_str(), &info) != 0)
     return Status::error(directory + " has no manifest.json: not an engine");
-  nlohmann::json json = nlohmann::json::parse(in, nullptr, false);
-  if (json.is_discarded())
-    return Status::error(manifestPath + " is not valid JSON");
-  LLMC_ASSIGN_OR_RETURN(engine.manifest, manifestFromJson(json, manifestPath));
+  LLMC_ASSIGN_OR_RETURN(std::string text, readRegularFile(manifestPath));
+  // The manifest's own digest first: every other check trusts its fields.
+  StatusOr<std::string> digest =
+      readRegularFile(engine.path(kManifestDigestFileName), 4096);
+  if (!digest.isOk())
+    return Status::error(directory + " has no readable " +
+                         kManifestDigestFileName +
+                         " (written by an older llm-compile? compile the "
+                         "engine again): " +
+                         digest.status().message());
+  LLMC_RETURN_IF_ERROR(checkManifestDigest(
+      *digest, nvrtc::Sha256::hex(nvrtc::Sha256::of(text)), directory));
+  LLMC_ASSIGN_OR_RETURN(engine.manifest, parseManifestText(text, manifestPath));
+  LLMC_RETURN_IF_ERROR(checkEngineFiles(directory, engine.manifest));
   if (options.verifyHashes) {
     for (const auto &[relative, expected] : engine.manifest.fileHashes) {
       LLMC_ASSIGN_OR_RETURN(std::string actual,

@@ -2,6 +2,7 @@
 // a set of hyper-parameters describes a LLaMA-family decoder we can build.
 #include "runtime/model/ModelConfig.h"
 
+#include <cmath>
 #include <string>
 
 namespace llmc {
@@ -12,22 +13,44 @@ std::string str(int64_t v) { return std::to_string(v); }
 
 } // namespace
 
+Status checkConfigRange(const std::string &field, int64_t value,
+                        int64_t maximum) {
+  if (value <= 0)
+    return Status::error(field + " must be positive, got " + str(value));
+  if (value > maximum)
+    return Status::error(field + " " + str(value) + " exceeds the limit of " +
+                         str(maximum));
+  return Status::ok();
+}
+
 Status ModelConfig::validate(const std::string &source) const {
   auto fail = [&](const std::string &what) {
     return Status::error(source + ": invalid model configuration: " + what);
   };
-  struct Positive {
+  struct Bounded {
     const char *name;
     int64_t value;
+    int64_t maximum;
   };
-  for (const Positive &p :
-       {Positive{"dim", dim}, Positive{"num_layers", numLayers},
-        Positive{"num_heads", numHeads}, Positive{"num_kv_heads", numKvHeads},
-        Positive{"head_dim", headDim}, Positive{"ffn_dim", ffnDim},
-        Positive{"vocab_size", vocabSize}, Positive{"max_seq_len", maxSeqLen}})
-    if (p.value <= 0)
-      return fail(std::string(p.name) + " must be positive, got " +
-                  str(p.value));
+  using L = ConfigLimits;
+  for (const Bounded &b : {Bounded{"dim", dim, L::kMaxDim},
+                           Bounded{"num_layers", numLayers, L::kMaxLayers},
+                           Bounded{"num_heads", numHeads, L::kMaxHeads},
+                           Bounded{"num_kv_heads", numKvHeads, L::kMaxHeads},
+                           Bounded{"head_dim", headDim, L::kMaxHeadDim},
+                           Bounded{"ffn_dim", ffnDim, L::kMaxFfnDim},
+                           Bounded{"vocab_size", vocabSize, L::kMaxVocab},
+                           Bounded{"max_seq_len", maxSeqLen, L::kMaxSeqLen}}) {
+    Status range = checkConfigRange(b.name, b.value, b.maximum);
+    if (!range.isOk())
+      return fail(range.message());
+  }
+  // Within the limits above every product here fits in int64 (2^62 at
+  // most), so the count itself cannot overflow.
+  if (parameterCount() > L::kMaxParameters)
+    return fail("the shapes imply " + str(parameterCount()) +
+                " parameters, more than the limit of " +
+                str(L::kMaxParameters));
   if (numHeads % numKvHeads != 0)
     return fail("num_heads (" + str(numHeads) +
                 ") must be a multiple of num_kv_heads (" + str(numKvHeads) +
@@ -38,14 +61,16 @@ Status ModelConfig::validate(const std::string &source) const {
   if (slidingWindow < 0)
     return fail("sliding_window must be positive (or 0 for none), got " +
                 str(slidingWindow));
-  if (!(normEps > 0.0))
-    return fail("norm eps must be positive, got " + std::to_string(normEps));
-  if (!(ropeTheta > 0.0))
+  if (!(normEps > 0.0) || !(normEps < 1.0))
+    return fail("norm eps must lie in (0, 1), got " + std::to_string(normEps));
+  if (!(ropeTheta > 0.0) || !std::isfinite(ropeTheta))
     return fail("rope theta must be positive, got " +
                 std::to_string(ropeTheta));
   if (ropeScaling.kind == RopeScaling::Kind::Llama3) {
-    if (!(ropeScaling.factor > 0.0))
-      return fail("rope_scaling factor must be positive");
+    if (!(ropeScaling.factor > 0.0) || !std::isfinite(ropeScaling.factor))
+      return fail("rope_scaling factor must be positive and finite");
+    if (!std::isfinite(ropeScaling.highFreqFactor))
+      return fail("rope_scaling high_freq_factor must be finite");
     // Llama 3 scaling interpolates between the two wavelength thresholds and
     // divides by their difference.
     if (!(ropeScaling.highFreqFactor > ropeScaling.lowFreqFactor))
@@ -55,9 +80,11 @@ Status ModelConfig::validate(const std::string &source) const {
                   std::to_string(ropeScaling.lowFreqFactor) + ")");
     if (!(ropeScaling.lowFreqFactor > 0.0))
       return fail("rope_scaling low_freq_factor must be positive");
-    if (ropeScaling.originalMaxPositionEmbeddings <= 0)
-      return fail("rope_scaling original_max_position_embeddings must be "
-                  "positive");
+    Status original = checkConfigRange(
+        "rope_scaling original_max_position_embeddings",
+        ropeScaling.originalMaxPositionEmbeddings, ConfigLimits::kMaxSeqLen);
+    if (!original.isOk())
+      return fail(original.message());
   }
   auto checkToken = [&](const char *what, int64_t id) -> Status {
     if (id < 0 || id >= vocabSize)

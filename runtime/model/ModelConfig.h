@@ -34,6 +34,29 @@ struct RopeScaling {
   int64_t originalMaxPositionEmbeddings = 8192;
 };
 
+/// The largest value each integer hyper-parameter may take. Every real model
+/// stays far below (Llama 3.1 405B: dim 16384, 126 layers, ffn 53248, vocab
+/// 128256, context 131072); the limits keep every derived size (weights,
+/// KV cache, arena offsets) representable, and refuse an absurd file before
+/// anything is allocated for it. Importers check their own field names
+/// against these before ModelConfig::validate checks them again.
+struct ConfigLimits {
+  static constexpr int64_t kMaxDim = int64_t(1) << 16;
+  static constexpr int64_t kMaxLayers = 1024;
+  static constexpr int64_t kMaxHeads = 1024;
+  static constexpr int64_t kMaxHeadDim = 1024;
+  static constexpr int64_t kMaxFfnDim = int64_t(1) << 18;
+  static constexpr int64_t kMaxVocab = int64_t(1) << 22;
+  static constexpr int64_t kMaxSeqLen = int64_t(1) << 22;
+  /// Parameters of the whole model (a 4-trillion-parameter ceiling).
+  static constexpr int64_t kMaxParameters = int64_t(1) << 42;
+};
+
+/// Checks `value` of field `field` (named as the caller's format spells it)
+/// against 1..maximum; the message says which limit it broke.
+Status checkConfigRange(const std::string &field, int64_t value,
+                        int64_t maximum);
+
 struct ModelConfig {
   std::string name;         ///< e.g. "stories15M", for messages and engines
   std::string architecture; ///< e.g. "LlamaForCausalLM"
@@ -64,10 +87,11 @@ struct ModelConfig {
   /// Instruct); eosTokenId is its first element. Empty means {eosTokenId}.
   std::vector<int64_t> eosTokenIds;
 
-  /// Checks that the dimensions are positive and consistent (heads divide
-  /// evenly, head_dim even, GQA groups whole), that eps, theta and RoPE scaling
-  /// are usable and that the special token ids lie inside the vocabulary. The
-  /// message names `source` (a file).
+  /// Checks that the dimensions are positive, within ConfigLimits (the
+  /// parameter count included, computed without overflow) and consistent (heads
+  /// divide evenly, head_dim even, GQA groups whole), that eps, theta and RoPE
+  /// scaling are usable and that the special token ids lie inside the
+  /// vocabulary. The message names `source` (a file).
   Status validate(const std::string &source) const;
 
   /// Dims of the fused QKV projection output: (numHeads + 2*numKvHeads) *

@@ -13,6 +13,7 @@
 // a blocked thread waits for is made under mutex_, so no wakeup is lost.
 #include "runtime/reference/ThreadPool.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace llmc::ref {
@@ -59,6 +60,28 @@ void chunkBounds(int64_t n, unsigned parts, unsigned index, int64_t &begin,
 }
 
 } // namespace
+
+StatusOr<ThreadCount> resolveThreadCount(int64_t requested,
+                                         unsigned hardwareThreads) {
+  const unsigned hardware = std::max(1u, hardwareThreads);
+  if (requested < 0)
+    return Status::error("--threads must not be negative, got " +
+                         std::to_string(requested));
+  if (requested > kMaxThreads)
+    return Status::error("--threads " + std::to_string(requested) +
+                         " exceeds the limit of " +
+                         std::to_string(kMaxThreads) + " threads");
+  ThreadCount count;
+  count.threads = requested == 0 ? hardware : unsigned(requested);
+  if (count.threads > hardware) {
+    count.warning = "--threads " + std::to_string(requested) + " exceeds the " +
+                    std::to_string(hardware) + " hardware threads; using " +
+                    std::to_string(hardware) +
+                    " (more would only make the workers wait on each other)";
+    count.threads = hardware;
+  }
+  return count;
+}
 
 ThreadPool::ThreadPool(unsigned numThreads) {
   if (numThreads == 0)

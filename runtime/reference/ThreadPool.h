@@ -8,15 +8,35 @@
 // variable; an idle pool costs no CPU.
 #pragma once
 
+#include "runtime/Status.h"
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
 namespace llmc::ref {
+
+/// More workers than this is a mistake, never a configuration: each one is an
+/// OS thread spinning between jobs.
+constexpr int64_t kMaxThreads = 256;
+
+/// What a requested thread count (a user's --threads) resolves to.
+struct ThreadCount {
+  unsigned threads = 1;
+  std::string warning; ///< non-empty when the request was clamped
+};
+
+/// 0 means every hardware thread. Refuses a negative count or one above
+/// kMaxThreads; clamps one above `hardwareThreads` (oversubscribed spinning
+/// workers run many times slower) and says so in `warning`.
+StatusOr<ThreadCount> resolveThreadCount(
+    int64_t requested,
+    unsigned hardwareThreads = std::thread::hardware_concurrency());
 
 class ThreadPool {
 public:

@@ -9,7 +9,8 @@
 
 namespace llmc {
 
-/// Returns the bytes of the file at `path`, or an error naming it.
+/// Returns the bytes of the regular file at `path` (readRegularFile's size
+/// limit), or an error naming it.
 StatusOr<std::string> readFileContents(const std::string &path);
 
 } // namespace llmc

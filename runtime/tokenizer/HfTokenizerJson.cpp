@@ -3,6 +3,8 @@
 // run; anything else is refused by name rather than approximated.
 #include "runtime/tokenizer/HfTokenizerSpec.h"
 
+#include "runtime/files/JsonDepth.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cctype>
@@ -402,6 +404,8 @@ StatusOr<HfTokenizerSpec> parseHfTokenizerJson(std::string_view text,
                                                const std::string &path) {
   // nlohmann reports errors by exception; they stop here and come back as a
   // Status like every other error.
+  // Bounded first: the Sequence readers below recurse once per level.
+  LLMC_RETURN_IF_ERROR(checkJsonDepth(text, path));
   json root;
   try {
     root = json::parse(text.begin(), text.end());

@@ -65,4 +65,20 @@ StatusOr<std::unique_ptr<Tokenizer>> loadTokenizer(const std::string &path) {
   return std::unique_ptr<Tokenizer>(std::move(tok));
 }
 
+StatusOr<std::string> checkTokenizerFitsModel(const Tokenizer &tokenizer,
+                                              const std::string &path,
+                                              int64_t modelVocab) {
+  const int64_t own = tokenizer.vocabSize();
+  if (own > modelVocab)
+    return Status::error("tokenizer " + path + " has " + std::to_string(own) +
+                         " tokens but the model has only " +
+                         std::to_string(modelVocab));
+  if (own * 10 < modelVocab * 9)
+    return "tokenizer " + path + " has " + std::to_string(own) +
+           " tokens, far fewer than the model's " + std::to_string(modelVocab) +
+           ": is it the model's own tokenizer? Ids past " +
+           std::to_string(own - 1) + " cannot be decoded";
+  return std::string();
+}
+
 } // namespace llmc

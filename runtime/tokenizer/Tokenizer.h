@@ -78,4 +78,13 @@ public:
 /// tokenizer.bin.
 StatusOr<std::unique_ptr<Tokenizer>> loadTokenizer(const std::string &path);
 
+/// Checks that `tokenizer` (read from `path`) fits a model of `modelVocab`
+/// ids: more tokenizer ids than the model has is an error (the model could
+/// not embed them); far fewer (under 90%) is a warning, returned as text,
+/// since the model may then generate ids the tokenizer cannot decode (a
+/// mismatched pair). A few padding ids past the tokenizer's are normal.
+StatusOr<std::string> checkTokenizerFitsModel(const Tokenizer &tokenizer,
+                                              const std::string &path,
+                                              int64_t modelVocab);
+
 } // namespace llmc

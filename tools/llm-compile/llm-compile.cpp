@@ -3,7 +3,7 @@
 //   llm-compile MODEL -o OUT.llmc [--tokenizer PATH] [--arch sm_80,sm_90a]
 //               [--max-slots N] [--max-seq-len L] [--kv-block-size B]
 //               [--max-prefill-tokens T] [--dtype bf16] [--synthetic-weights]
-//               [--emit=llm|kernel|cuda|manifest] [--quiet]
+//               [--emit=llm|kernel|cuda|manifest] [--quiet] [--force]
 //
 // MODEL is a llama2.c checkpoint, a Hugging Face model directory or
 // config.json, or an llm-dialect .mlir file. The work is compileModel's
@@ -91,6 +91,8 @@ int main(int argc, char **argv) {
                  "only (manifest: no NVRTC, no weights)")
       ->check(CLI::IsMember({"llm", "kernel", "cuda", "manifest"}));
   app.add_flag("-q,--quiet", quiet, "no progress display");
+  app.add_flag("--force", options.force,
+               "replace OUT even when it is not an llmc engine directory");
   CLI11_PARSE(app, argc, argv);
 
   if (emit == "llm")

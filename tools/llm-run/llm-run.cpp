@@ -20,6 +20,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <sys/stat.h>
 
 using namespace llmc;
@@ -33,13 +34,28 @@ struct Options {
   std::string device = "cpu";
   int64_t maxTokens = 256;
   ref::SamplingParams sampling;
-  unsigned threads = 0;
+  int64_t threads = 0;
   double gpuMemoryFraction = 0.9;
 };
 
 int fail(const Status &status) {
   std::cerr << "llm-run: error: " << status.message() << "\n";
   return 1;
+}
+
+void warn(const std::string &text) {
+  std::cerr << "llm-run: warning: " << text << "\n";
+}
+
+/// The prompt's tokens; refuses a prompt that encodes to none (an empty
+/// prompt with a tokenizer that adds no BOS): generation needs a last token.
+StatusOr<std::vector<int32_t>> encodePrompt(const Tokenizer &tokenizer,
+                                            const std::string &prompt) {
+  std::vector<int32_t> tokens = tokenizer.encode(prompt, /*addBos=*/true);
+  if (tokens.empty())
+    return Status::error("the prompt encodes to no tokens and the tokenizer "
+                         "adds no BOS token: there is nothing to continue");
+  return tokens;
 }
 
 bool isEngineDirectory(const std::string &path) {
@@ -65,9 +81,14 @@ Status runOnGpu(const Options &opts) {
                          " has no tokenizer; pass --tokenizer PATH");
   LLMC_ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tokenizer,
                         loadTokenizer(tokenizerPath));
+  LLMC_ASSIGN_OR_RETURN(std::string mismatch,
+                        checkTokenizerFitsModel(*tokenizer, tokenizerPath,
+                                                manifest.config.vocabSize));
+  if (!mismatch.empty())
+    warn(mismatch);
 
   serving::Request request;
-  request.prompt = tokenizer->encode(opts.prompt, /*addBos=*/true);
+  LLMC_ASSIGN_OR_RETURN(request.prompt, encodePrompt(*tokenizer, opts.prompt));
   request.sampling = opts.sampling;
   request.stop.maxNewTokens = int32_t(opts.maxTokens);
   for (int64_t id : tokenizer->stopIds())
@@ -100,6 +121,11 @@ Status runOnGpu(const Options &opts) {
 #endif
 
 Status run(const Options &opts) {
+  // The GPU's slot state holds token counts as int32.
+  if (opts.maxTokens > std::numeric_limits<int32_t>::max())
+    return Status::error("--max-tokens " + std::to_string(opts.maxTokens) +
+                         " exceeds the limit of " +
+                         std::to_string(std::numeric_limits<int32_t>::max()));
   if (opts.device == "cuda") {
 #ifdef LLMC_HAVE_GPU
     return runOnGpu(opts);
@@ -120,21 +146,28 @@ Status run(const Options &opts) {
                          "; pass --tokenizer PATH");
   LLMC_ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tokenizer,
                         loadTokenizer(loaded.tokenizerPath));
-  if (tokenizer->vocabSize() > loaded.config.vocabSize)
-    return Status::error("tokenizer " + loaded.tokenizerPath + " has " +
-                         std::to_string(tokenizer->vocabSize()) +
-                         " tokens but the model has " + "only " +
-                         std::to_string(loaded.config.vocabSize));
-
-  LLMC_ASSIGN_OR_RETURN(
-      CpuModel model,
-      CpuModel::create(loaded.config, loaded.weights, opts.threads));
+  LLMC_ASSIGN_OR_RETURN(std::string mismatch,
+                        checkTokenizerFitsModel(*tokenizer,
+                                                loaded.tokenizerPath,
+                                                loaded.config.vocabSize));
+  LLMC_ASSIGN_OR_RETURN(ref::ThreadCount threads,
+                        ref::resolveThreadCount(opts.threads));
 
   GenerationRequest request;
-  request.prompt = tokenizer->encode(opts.prompt, /*addBos=*/true);
+  LLMC_ASSIGN_OR_RETURN(request.prompt, encodePrompt(*tokenizer, opts.prompt));
   request.maxTokens = opts.maxTokens;
   request.sampling = opts.sampling;
   request.stopTokenIds = tokenizer->stopIds();
+
+  LLMC_ASSIGN_OR_RETURN(
+      CpuModel model,
+      CpuModel::create(loaded.config, loaded.weights, threads.threads));
+  // Everything about the request is checked before the prompt is echoed.
+  LLMC_RETURN_IF_ERROR(checkGenerationRequest(model, request));
+  if (!mismatch.empty())
+    warn(mismatch);
+  if (!threads.warning.empty())
+    warn(threads.warning);
 
   // The prompt is echoed so the output reads as one text.
   std::cout << opts.prompt << std::flush;

@@ -56,17 +56,21 @@ TEST(StagedDirectory, AbandonedLeavesNothingBehind) {
   EXPECT_TRUE(entries(dir.path()).empty());
 }
 
+/// An engine's manifest as far as replacing it goes: the files it lists.
+const char *kOldManifest =
+    R"({"format_version": 1, "file_hashes": {"kernels/stale.cu": "00"}})";
+
 TEST(StagedDirectory, ReplacesAnExistingEngineWhole) {
   test::TemporaryDirectory dir;
   fs::path out = fs::path(dir.path()) / "e.llmc";
   fs::create_directories(out / "kernels");
-  std::ofstream(out / "manifest.json") << "old";
+  std::ofstream(out / "manifest.json") << kOldManifest;
   std::ofstream(out / "kernels" / "stale.cu") << "old";
   auto staged = StagedDirectory::create(out.string());
   ASSERT_TRUE(staged.isOk()) << staged.status().message();
   ASSERT_TRUE((*staged)->writeFile("manifest.json", "new").isOk());
   // Until the commit the old engine is untouched.
-  EXPECT_EQ(readFile(out / "manifest.json"), "old");
+  EXPECT_EQ(readFile(out / "manifest.json"), kOldManifest);
   ASSERT_TRUE((*staged)->commit().isOk());
   EXPECT_EQ(readFile(out / "manifest.json"), "new");
   EXPECT_FALSE(fs::exists(out / "kernels" / "stale.cu"));
@@ -80,8 +84,9 @@ TEST(StagedDirectory, RefusesToReplaceWhatIsNotAnEngine) {
   auto staged = StagedDirectory::create(out.string());
   ASSERT_FALSE(staged.isOk());
   EXPECT_NE(staged.status().message().find(
-                "is not an engine directory (no manifest.json)"),
-            std::string::npos);
+                "exists and is not an engine directory (cannot open"),
+            std::string::npos)
+      << staged.status().message();
   std::ofstream(fs::path(dir.path()) / "file") << "x";
   staged = StagedDirectory::create(dir.path() + "/file");
   ASSERT_FALSE(staged.isOk());

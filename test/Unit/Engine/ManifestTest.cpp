@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <limits>
+
 using namespace llmc;
 using llmc::testing::arenaArg;
 using llmc::testing::layerArg;
@@ -453,6 +455,170 @@ TEST(SelectVariant, RunsTheFirstVariantWhoseGuardHoldsElseTheLaunchsKernel) {
   EXPECT_EQ(*selectVariant(qkv, "sm_80", 3).kernel, "decode_qkv_rope_cache");
   EXPECT_EQ(selectVariant(qkv, "sm_80", 3).blockThreads, 128);
   EXPECT_EQ(selectVariant(qkv, "sm_80", 2).blockThreads, 64);
+}
+
+} // namespace
+
+// Ranges and consistency (checkManifestRanges): values a hand-edited or
+// hostile manifest could carry that the structural checks accept.
+namespace {
+
+TEST(ManifestRanges, RefusesFileHashKeysOutsideTheEngine) {
+  for (const char *key : {"../outside", "/dev/zero", "kernels/../../x", "a//b",
+                          "./weights.bin"}) {
+    Manifest m = tinyManifest();
+    m.fileHashes[key] = kHash;
+    EXPECT_CONTAINS(refusal(m), "file_hashes key");
+  }
+}
+
+TEST(ManifestRanges, RefusesAbsurdArenaSizes) {
+  Manifest m = tinyManifest();
+  m.phases[0].arenaBytes = uint64_t(1) << 62;
+  EXPECT_CONTAINS(refusal(m), "arena_bytes 4611686018427387904 exceeds the "
+                              "limit");
+  // A negative number read as uint64 wraps to a huge one.
+  json j = toJson(tinyManifest());
+  j["phases"][0]["arena_bytes"] = -1;
+  EXPECT_CONTAINS(refusal(j), "arena_bytes");
+}
+
+TEST(ManifestRanges, RefusesAnArenaBindingWhoseEndWraps) {
+  Manifest m = tinyManifest();
+  m.phases[0].launches[0].args[2] = arenaArg(256, ~uint64_t(0) - 128);
+  EXPECT_CONTAINS(refusal(m), "is outside the arena");
+}
+
+TEST(ManifestRanges, RefusesRopeTableOfTheWrongLengthOrValues) {
+  Manifest m = tinyManifest();
+  m.constants["rope_inv_freq"] = {1.0f, 0.1f, 0.01f};
+  EXPECT_CONTAINS(refusal(m), "'rope_inv_freq' has 3 values; head_dim 8 needs "
+                              "4");
+  m = tinyManifest();
+  m.constants["rope_inv_freq"][1] = 7.0f;
+  EXPECT_CONTAINS(refusal(m), "inverse frequencies lie in (0, 1]");
+}
+
+TEST(ManifestRanges, RefusesInconsistentSizes) {
+  Manifest m = tinyManifest();
+  m.kvCache.maxBlocksPerSeq = 400;
+  EXPECT_CONTAINS(refusal(m), "kv_cache.max_blocks_per_seq 400 is not the 4 "
+                              "blocks");
+  m = tinyManifest();
+  m.phases[0].maxRows = 1000;
+  EXPECT_CONTAINS(refusal(m), "max_rows 1000 is outside 1..32");
+  m = tinyManifest();
+  m.options.maxSlots = 1 << 20;
+  m.phases[0].maxRows = 4;
+  EXPECT_CONTAINS(refusal(m), "options.max_slots 1048576 is outside 1..4096");
+  m = tinyManifest();
+  m.weights.totalBytes = uint64_t(1) << 50;
+  EXPECT_CONTAINS(refusal(m), "weights.total_bytes");
+}
+
+TEST(ManifestRanges, RefusesGridsAndSharedMemoryPastTheHardware) {
+  Manifest m = tinyManifest();
+  m.phases[0].launches[0].grid = {"rows", "70000", "1"};
+  EXPECT_CONTAINS(refusal(m), "grid y 70000 is outside 1..65535");
+  m = tinyManifest();
+  m.phases[0].launches[1].dynamicSharedBytes = 1 << 30;
+  EXPECT_CONTAINS(refusal(m), "dynamic_shared_bytes 1073741824 is outside");
+}
+
+TEST(ManifestRanges, RefusesNonFiniteConstants) {
+  Manifest m = tinyManifest();
+  m.constants["other"] = {std::numeric_limits<float>::infinity()};
+  // JSON has no infinity: nlohmann writes null, which the reader refuses.
+  StatusOr<Manifest> parsed = manifestFromJson(toJson(m), "e");
+  EXPECT_FALSE(parsed.isOk());
+  EXPECT_CONTAINS(validateManifest(m, "e").message(), "non-finite");
+}
+
+} // namespace
+
+// The engine directory on disk (EngineDirectory.h): every listed path a
+// regular file inside the engine, the weights file of the declared size, and
+// the manifest's own digest.
+#include "runtime/engine/EngineDirectory.h"
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+class EngineDirectoryTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("llmc-engine-dir-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "kernels");
+    for (const auto &entry : manifest_.fileHashes)
+      std::ofstream(dir_ / entry.first) << "x";
+    std::ofstream(dir_ / "weights.bin")
+        << std::string(manifest_.weights.totalBytes, '\0');
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string refusal() {
+    Status status = checkEngineFiles(dir_.string(), manifest_);
+    EXPECT_FALSE(status.isOk());
+    return status.message();
+  }
+  Manifest manifest_ = tinyManifest();
+  fs::path dir_;
+};
+
+TEST_F(EngineDirectoryTest, AcceptsRegularFilesOfTheDeclaredSize) {
+  Status status = checkEngineFiles(dir_.string(), manifest_);
+  EXPECT_TRUE(status.isOk()) << status.message();
+}
+
+TEST_F(EngineDirectoryTest, RefusesAWeightsFileOfAnotherSize) {
+  std::ofstream(dir_ / "weights.bin") << "short";
+  EXPECT_CONTAINS(refusal(), "weights.bin is 5 bytes, but weights.total_bytes "
+                             "says 1024");
+}
+
+TEST_F(EngineDirectoryTest, RefusesDevicesFifosAndSymlinks) {
+  fs::remove(dir_ / "tokenizer.bin");
+  fs::create_symlink("/dev/zero", dir_ / "tokenizer.bin");
+  EXPECT_CONTAINS(refusal(), "is a symlink; engine files are regular files");
+  fs::remove(dir_ / "tokenizer.bin");
+  ASSERT_EQ(::mkfifo((dir_ / "tokenizer.bin").c_str(), 0600), 0);
+  EXPECT_CONTAINS(refusal(), "tokenizer.bin (file_hashes['tokenizer.bin']) is "
+                             "not a regular file");
+  fs::remove(dir_ / "tokenizer.bin");
+  std::ofstream(dir_ / "tokenizer.bin") << "x";
+  fs::remove_all(dir_ / "kernels");
+  fs::create_directory_symlink("/tmp", dir_ / "kernels");
+  EXPECT_CONTAINS(refusal(), "is a symlink");
+}
+
+TEST_F(EngineDirectoryTest, RefusesPathsThatLeaveTheEngine) {
+  manifest_.fileHashes["../../etc/passwd"] = kHash;
+  EXPECT_CONTAINS(refusal(), "leaves the engine");
+}
+
+TEST(ManifestDigest, AcceptsOnlyTheManifestsOwnDigest) {
+  const std::string digest(64, 'b');
+  EXPECT_EQ(manifestDigestText(digest), digest + "  manifest.json\n");
+  EXPECT_TRUE(
+      checkManifestDigest(manifestDigestText(digest), digest, "e").isOk());
+  EXPECT_CONTAINS(
+      checkManifestDigest(manifestDigestText(std::string(64, 'c')), digest, "e")
+          .message(),
+      "e/manifest.json does not match its sha256 in manifest.sha256");
+  EXPECT_CONTAINS(checkManifestDigest("garbage", digest, "e").message(),
+                  "does not start with a lower-case hex sha256");
+}
+
+TEST(ManifestText, RefusesDeepNestingBeforeParsing) {
+  std::string deep(100000, '[');
+  EXPECT_CONTAINS(parseManifestText(deep, "m.json").status().message(),
+                  "m.json: JSON nests deeper than 128 levels");
 }
 
 } // namespace

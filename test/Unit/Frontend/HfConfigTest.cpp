@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+#include <sys/stat.h>
+
 namespace llmc {
 namespace {
 
@@ -355,6 +358,59 @@ TEST(HfConfig, RejectsSettingsThatChangeTheGraph) {
 TEST(HfConfig, NamesTheFileWhenItIsMissing) {
   TempDir dir;
   expectError(dir.file("nowhere/config.json"), {"cannot open"});
+}
+
+TEST(HfConfig, RefusesValuesPastTheLimitsNamingTheField) {
+  TempDir dir;
+  struct Case {
+    const char *field;
+    int64_t value;
+    const char *message;
+  };
+  for (const Case &c :
+       {Case{"num_hidden_layers", 100000000,
+             "field 'num_hidden_layers' is 100000000, more than the limit of "
+             "1024"},
+        Case{"intermediate_size", int64_t(1) << 40,
+             "field 'intermediate_size' is 1099511627776, more than the "
+             "limit"},
+        Case{"num_attention_heads", int64_t(1) << 31,
+             "field 'num_attention_heads' is 2147483648, more than the limit"},
+        Case{"hidden_size", int64_t(1) << 33, "field 'hidden_size'"},
+        Case{"vocab_size", int64_t(1) << 40, "field 'vocab_size'"},
+        Case{"max_position_embeddings", 1000000000,
+             "field 'max_position_embeddings' is 1000000000, more than the "
+             "limit of 4194304"},
+        Case{"head_dim", 1 << 20, "field 'head_dim'"}})
+    expectError(writeConfig(dir, llamaWith({{c.field, c.value}})), {c.message});
+}
+
+TEST(HfConfig, RefusesShapesWhoseParameterCountPassesTheLimit) {
+  TempDir dir;
+  // Every field within its own limit, the product past 2^42 parameters.
+  expectError(writeConfig(dir, llamaWith({{"hidden_size", 65536},
+                                          {"num_attention_heads", 512},
+                                          {"num_hidden_layers", 1024},
+                                          {"intermediate_size", 262144}})),
+              {"parameters, more than the limit of 4398046511104"});
+}
+
+TEST(HfConfig, RefusesAPathThatIsNotARegularFile) {
+  TempDir dir;
+  std::string path = dir.file("m/config.json");
+  std::filesystem::create_directories(dir.file("m"));
+  std::filesystem::create_symlink("/dev/zero", path);
+  expectError(path, {"it is a character device, not a regular file"});
+  std::string fifo = dir.file("fifo/config.json");
+  std::filesystem::create_directories(dir.file("fifo"));
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  expectError(fifo, {"it is a FIFO, not a regular file"});
+}
+
+TEST(HfConfig, RefusesDeeplyNestedJson) {
+  TempDir dir;
+  expectError(writeConfig(dir, std::string(100000, '[')),
+              {"JSON nests deeper than 128 levels"});
 }
 
 } // namespace

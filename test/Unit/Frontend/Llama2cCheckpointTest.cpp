@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
 
 namespace llmc {
@@ -220,6 +221,31 @@ TEST(Llama2cCheckpoint, RefusesHeaderWithImpossibleDimensions) {
   checkpoint = loadLlama2cCheckpoint(path);
   ASSERT_FALSE(checkpoint);
   EXPECT_NE(checkpoint.status().message().find("28-byte"), std::string::npos);
+}
+
+TEST(Llama2cCheckpoint, RefusesAbsurdHeaderValuesBeforeSizingAnything) {
+  TempDir dir;
+  std::string path = dir.file("absurd.bin");
+  struct Case {
+    int index; // header field, in file order
+    int32_t value;
+    const char *message;
+  };
+  for (const Case &c :
+       {Case{2, 100000000, "n_layers 100000000 exceeds the limit of 1024"},
+        Case{0, 1 << 30, "dim 1073741824 exceeds the limit of 65536"},
+        Case{1, 2000000000, "hidden_dim 2000000000 exceeds the limit"},
+        Case{3, 1 << 20, "n_heads 1048576 exceeds the limit of 1024"},
+        Case{5, -2000000000, "vocab_size 2000000000 exceeds the limit"},
+        Case{6, 1000000000, "seq_len 1000000000 exceeds the limit"}}) {
+    std::vector<uint8_t> bytes = tinyCheckpoint(false);
+    std::memcpy(bytes.data() + 4 * c.index, &c.value, 4);
+    test::writeBytes(path, bytes);
+    auto checkpoint = loadLlama2cCheckpoint(path);
+    ASSERT_FALSE(checkpoint) << c.message;
+    EXPECT_NE(checkpoint.status().message().find(c.message), std::string::npos)
+        << checkpoint.status().message();
+  }
 }
 
 } // namespace

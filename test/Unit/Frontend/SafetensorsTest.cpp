@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 namespace llmc {
 namespace {
 
@@ -319,6 +321,51 @@ TEST(SafetensorsIndex, RejectsIndexWithoutWeightMap) {
   Status status = loadSafetensorsIndex(index, store);
   ASSERT_FALSE(status);
   EXPECT_CONTAINS(status.message(), "'weight_map'");
+}
+
+TEST(Safetensors, RejectsOverlappingDataRanges) {
+  TempDir dir;
+  std::string path = dir.file("alias.safetensors");
+  test::writeBytes(path, rawFile(R"({"a": {"dtype": "F32", "shape": [2],
+                                           "data_offsets": [0, 8]},
+                                     "b": {"dtype": "F32", "shape": [2],
+                                           "data_offsets": [4, 12]}})",
+                                 std::vector<uint8_t>(12)));
+  EXPECT_CONTAINS(loadError(path), "the data of tensors 'a' and 'b' overlap");
+}
+
+TEST(Safetensors, RejectsADeeplyNestedHeaderBeforeParsingIt) {
+  TempDir dir;
+  std::string path = dir.file("deep.safetensors");
+  test::writeBytes(path, rawFile(std::string(100000, '['), {}));
+  EXPECT_CONTAINS(loadError(path), "JSON nests deeper than 128 levels");
+}
+
+TEST(SafetensorsIndex, RejectsShardNamesOutsideItsDirectory) {
+  TempDir dir;
+  writeShards(dir);
+  std::string index = dir.file("sub/model.safetensors.index.json");
+  for (const char *shard :
+       {"../model-00001-of-00002.safetensors", "/dev/zero", "..", ""}) {
+    test::writeText(index, std::string(R"({"weight_map": {"a": ")") + shard +
+                               R"("}})");
+    WeightStore store;
+    Status status = loadSafetensorsIndex(index, store);
+    ASSERT_FALSE(status) << shard;
+    EXPECT_CONTAINS(status.message(),
+                    "which is not a file name in the index's directory");
+  }
+}
+
+TEST(SafetensorsIndex, RefusesAnIndexThatIsNotARegularFile) {
+  TempDir dir;
+  std::string index = dir.file("model.safetensors.index.json");
+  std::filesystem::create_symlink("/dev/zero", index);
+  WeightStore store;
+  Status status = loadSafetensorsIndex(index, store);
+  ASSERT_FALSE(status);
+  EXPECT_CONTAINS(status.message(), "it is a character device, not a regular "
+                                    "file");
 }
 
 } // namespace

@@ -1,6 +1,8 @@
 // The parts of runtime/gpu that need no GPU: synthetic weights packed the way
 // the kernels read them, and engine directories refused before any device
 // work.
+#include "compiler/Nvrtc/Sha256.h"
+#include "runtime/engine/EngineDirectory.h"
 #include "runtime/gpu/DeviceWeights.h"
 #include "runtime/gpu/EngineFiles.h"
 
@@ -96,6 +98,12 @@ protected:
     EXPECT_FALSE(engine.isOk());
     return engine.isOk() ? "" : engine.status().message();
   }
+  /// Writes manifest.json and its digest, as llm-compile does.
+  void writeManifest(const std::string &text) {
+    std::ofstream(directory_ / "manifest.json") << text;
+    std::ofstream(directory_ / "manifest.sha256")
+        << manifestDigestText(nvrtc::Sha256::hex(nvrtc::Sha256::of(text)));
+  }
   std::filesystem::path directory_;
 };
 
@@ -109,14 +117,37 @@ TEST_F(OpenEngineTest, RefusesADirectoryWithoutManifest) {
             directory_.string() + " has no manifest.json: not an engine");
 }
 
+TEST_F(OpenEngineTest, RefusesAManifestWithoutItsDigest) {
+  std::ofstream(directory_ / "manifest.json") << "{}";
+  EXPECT_NE(
+      refusal(directory_.string()).find("has no readable manifest.sha256"),
+      std::string::npos);
+}
+
+TEST_F(OpenEngineTest, RefusesAnEditedManifest) {
+  writeManifest(R"({"format_version": 1, "block_threads": 128})");
+  std::ofstream(directory_ / "manifest.json")
+      << R"({"format_version": 1, "block_threads": 178})";
+  EXPECT_EQ(refusal(directory_.string()),
+            (directory_ / "manifest.json").string() +
+                " does not match its sha256 in manifest.sha256 (the engine "
+                "is corrupt or was modified)");
+}
+
+TEST_F(OpenEngineTest, RefusesAManifestThatIsNotARegularFile) {
+  std::filesystem::create_symlink("/dev/zero", directory_ / "manifest.json");
+  EXPECT_NE(refusal(directory_.string()).find("not a regular file"),
+            std::string::npos);
+}
+
 TEST_F(OpenEngineTest, RefusesAManifestThatIsNotJson) {
-  std::ofstream(directory_ / "manifest.json") << "{ not json";
+  writeManifest("{ not json");
   EXPECT_EQ(refusal(directory_.string()),
             (directory_ / "manifest.json").string() + " is not valid JSON");
 }
 
 TEST_F(OpenEngineTest, RefusesAManifestOfAnotherFormat) {
-  std::ofstream(directory_ / "manifest.json") << R"({"format_version": 999})";
+  writeManifest(R"({"format_version": 999})");
   EXPECT_NE(refusal(directory_.string()).find("format"), std::string::npos);
 }
 

@@ -2,12 +2,14 @@
 // independent naive forward pass in double, prefill/decode consistency through
 // the KV cache, thread-count independence, and argument errors.
 #include "runtime/cpu/CpuModel.h"
+#include "runtime/cpu/CpuGenerator.h"
 #include "runtime/model/WeightNames.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <random>
 
@@ -36,6 +38,7 @@ ModelConfig tinyConfig(RopeStyle style, bool tied) {
 /// naive forward pass below reads exactly the same values.
 struct TinyWeights {
   WeightStore store;
+  std::string nanTensor;
   std::map<std::string, std::vector<float>> values;
 
   void add(const std::string &name, std::vector<int64_t> shape, float mean,
@@ -43,6 +46,8 @@ struct TinyWeights {
     int64_t n = 1;
     for (int64_t d : shape)
       n *= d;
+    if (name == nanTensor)
+      mean = std::numeric_limits<float>::quiet_NaN();
     std::normal_distribution<float> dist(mean, stddev);
     std::vector<float> v(static_cast<size_t>(n));
     for (float &x : v)
@@ -59,10 +64,13 @@ struct TinyWeights {
   }
 };
 
-TinyWeights makeWeights(const ModelConfig &c, uint32_t seed) {
+/// Random weights of `c`'s shapes; tensor `nanTensor` (if named) is all NaN.
+TinyWeights makeWeights(const ModelConfig &c, uint32_t seed,
+                        const std::string &nanTensor = "") {
   namespace wn = weight_names;
   std::mt19937 rng(seed);
   TinyWeights w;
+  w.nanTensor = nanTensor;
   // Scales of order 1/sqrt(fan_in) keep activations O(1) through the layers.
   const float s = 1.0f / std::sqrt(float(c.dim));
   w.add(wn::embedTokens(), {c.vocabSize, c.dim}, 0, 1.0f, rng);
@@ -388,4 +396,61 @@ TEST(CpuModel, ABatchOfSequencesComputesWhatEachComputesAlone) {
             *expectedA);
   EXPECT_EQ(std::vector<float>(batched->begin() + 50, batched->end()),
             *expectedB);
+}
+
+TEST(CpuModel, RefusesWeightsHoldingNaN) {
+  ModelConfig c = tinyConfig(RopeStyle::HalfSplit, false);
+  TinyWeights w = makeWeights(c, 19, weight_names::wq(1));
+  auto model = CpuModel::create(c, w.store, 1);
+  ASSERT_FALSE(model.isOk());
+  EXPECT_NE(model.status().message().find(weight_names::wq(1) +
+                                          " holds a non-finite value"),
+            std::string::npos)
+      << model.status().message();
+}
+
+TEST(CpuGenerator, SizesTheKvCacheToTheRequestNotTheContext) {
+  ModelConfig c = tinyConfig(RopeStyle::HalfSplit, false);
+  TinyWeights w = makeWeights(c, 20);
+  auto model = CpuModel::create(c, w.store, 1);
+  ASSERT_TRUE(model.isOk()) << model.status().message();
+  GenerationRequest request;
+  request.prompt = {1, 5, 7};
+  request.maxTokens = 4;
+  // The last generated token is sampled, never run through the model.
+  EXPECT_EQ(kvCachePositions(*model, request), 6);
+  request.maxTokens = 1000;
+  EXPECT_EQ(kvCachePositions(*model, request), c.maxSeqLen);
+  request.maxTokens = std::numeric_limits<int64_t>::max();
+  EXPECT_EQ(kvCachePositions(*model, request), c.maxSeqLen);
+}
+
+TEST(CpuGenerator, RunsALongContextModelWithoutAllocatingItsContext) {
+  // Its 2^22-position context would take 2 GiB of KV cache up front.
+  ModelConfig c = tinyConfig(RopeStyle::HalfSplit, false);
+  c.maxSeqLen = ConfigLimits::kMaxSeqLen;
+  TinyWeights w = makeWeights(c, 21);
+  auto model = CpuModel::create(c, w.store, 1);
+  ASSERT_TRUE(model.isOk()) << model.status().message();
+  GenerationRequest request;
+  request.prompt = {1, 5, 7};
+  request.maxTokens = 3;
+  auto result = generate(*model, request);
+  ASSERT_TRUE(result.isOk()) << result.status().message();
+  EXPECT_EQ(result->tokens.size(), 3u);
+}
+
+TEST(CpuGenerator, ChecksARequestWithoutRunningIt) {
+  ModelConfig c = tinyConfig(RopeStyle::HalfSplit, false);
+  TinyWeights w = makeWeights(c, 22);
+  auto model = CpuModel::create(c, w.store, 1);
+  ASSERT_TRUE(model.isOk());
+  GenerationRequest request;
+  EXPECT_NE(checkGenerationRequest(*model, request)
+                .message()
+                .find("the prompt is empty"),
+            std::string::npos);
+  request.prompt = {1};
+  request.sampling.temperature = -1;
+  EXPECT_FALSE(checkGenerationRequest(*model, request).isOk());
 }

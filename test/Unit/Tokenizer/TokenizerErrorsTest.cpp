@@ -5,12 +5,14 @@
 
 #include "TokenizerTestSupport.h"
 #include "runtime/tokenizer/FileContents.h"
+#include "runtime/tokenizer/Tokenizer.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <cstring>
+#include <unistd.h>
 
 namespace llmc {
 namespace {
@@ -176,6 +178,52 @@ TEST(TokenizerErrors, DirectoryWithoutTokenizerIsReported) {
   std::string file = test::writeScratchFile("placeholder", "");
   std::string dir = file.substr(0, file.rfind('/'));
   EXPECT_THAT(loadError(dir), HasSubstr("neither tokenizer.json nor"));
+}
+
+TEST(TokenizerErrors, DeeplyNestedSequencePreTokenizerIsRefused) {
+  // 100,000 nested Sequence pre-tokenizers would overflow the stack of the
+  // recursive reader; the nesting is bounded before parsing.
+  auto text = readFileContents(test::inputPath("sp-bpe-tiny.json"));
+  ASSERT_TRUE(text);
+  const std::string open = R"({"type": "Sequence", "pretokenizers": [)";
+  std::string nested;
+  for (int i = 0; i < 100000; ++i)
+    nested += open;
+  nested += "null";
+  for (int i = 0; i < 100000; ++i)
+    nested += "]}";
+  std::string json = text.value();
+  const std::string key = R"("pre_tokenizer": null)";
+  ASSERT_NE(json.find(key), std::string::npos);
+  json.replace(json.find(key), key.size(), R"("pre_tokenizer": )" + nested);
+  std::string path = test::writeScratchFile("deep.json", json);
+  EXPECT_THAT(loadError(path), HasSubstr("JSON nests deeper than 128 levels"));
+}
+
+TEST(TokenizerErrors, TokenizerFilesMustBeRegularFiles) {
+  std::string file = test::writeScratchFile("placeholder2", "");
+  std::string link = file + ".zero";
+  ASSERT_EQ(::symlink("/dev/zero", link.c_str()), 0);
+  EXPECT_THAT(loadError(link), HasSubstr("it is a character device, not a "
+                                         "regular file"));
+}
+
+TEST(TokenizerFit, RefusesMoreIdsThanTheModelAndWarnsOfFarFewer) {
+  auto tok = loadTokenizer(test::inputPath("sp-bpe-tiny.json"));
+  ASSERT_TRUE(tok) << tok.status().message();
+  const int32_t own = (*tok)->vocabSize();
+  auto larger = checkTokenizerFitsModel(**tok, "t.json", own - 1);
+  ASSERT_FALSE(larger);
+  EXPECT_THAT(larger.status().message(),
+              HasSubstr("tokenizer t.json has " + std::to_string(own) +
+                        " tokens but the model has only"));
+  auto padded = checkTokenizerFitsModel(**tok, "t.json", own + 1);
+  ASSERT_TRUE(padded);
+  EXPECT_EQ(padded.value(), "");
+  auto mismatched = checkTokenizerFitsModel(**tok, "t.json", 32000);
+  ASSERT_TRUE(mismatched);
+  EXPECT_THAT(mismatched.value(),
+              HasSubstr("far fewer than the model's 32000"));
 }
 
 } // namespace

@@ -35,7 +35,8 @@ mismatched = [path for path, digest in m["file_hashes"].items()
               .hexdigest() != digest]
 on_disk = sorted(os.path.relpath(os.path.join(d, f), engine)
                  for d, _, files in os.walk(engine) for f in files)
-unlisted = [p for p in on_disk if p != "manifest.json" and p not in m["file_hashes"]]
+unlisted = [p for p in on_disk
+            if p not in ("manifest.json", "manifest.sha256") and p not in m["file_hashes"]]
 print(f"{len(m['file_hashes'])} files hashed, " +
       ("all match" if not mismatched and not unlisted
        else f"mismatched {mismatched}, unlisted {unlisted}"))
