@@ -42,18 +42,30 @@ struct LinuxDirent64 {
 bool emptyDirectory(int dirFd, int depth) {
   bool ok = true;
   alignas(8) char buffer[4096];
+  bool removedAny = false;
   while (true) {
     long n = syscall(SYS_getdents64, dirFd, buffer, sizeof buffer);
-    if (n <= 0)
-      return ok && n == 0;
+    if (n < 0)
+      return false;
+    if (n == 0) {
+      // The end of a listing. Entries removed while reading may hide
+      // others from it: list again until a pass removes nothing.
+      if (!removedAny)
+        return ok;
+      removedAny = false;
+      ::lseek(dirFd, 0, SEEK_SET);
+      continue;
+    }
     for (long at = 0; at < n;) {
       auto *entry = reinterpret_cast<LinuxDirent64 *>(buffer + at);
       at += entry->reclen;
       const char *name = entry->name;
       if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0)
         continue;
-      if (::unlinkat(dirFd, name, 0) == 0)
+      if (::unlinkat(dirFd, name, 0) == 0) {
+        removedAny = true;
         continue;
+      }
       if (errno != EISDIR && errno != EPERM) {
         ok = false;
         continue;
@@ -68,10 +80,11 @@ bool emptyDirectory(int dirFd, int depth) {
       }
       ok = emptyDirectory(child, depth - 1) && ok;
       ::close(child);
-      ok = ::unlinkat(dirFd, name, AT_REMOVEDIR) == 0 && ok;
+      if (::unlinkat(dirFd, name, AT_REMOVEDIR) == 0)
+        removedAny = true;
+      else
+        ok = false;
     }
-    // Entries were removed while reading: start the listing over.
-    ::lseek(dirFd, 0, SEEK_SET);
   }
 }
 
