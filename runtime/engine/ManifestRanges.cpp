@@ -82,11 +82,12 @@ Status checkPhaseRanges(const Manifest &m, const Phase &phase) {
     LLMC_RETURN_IF_ERROR(checkRange(at + " dynamic_shared_bytes",
                                     launch.dynamicSharedBytes, 0,
                                     ManifestLimits::kMaxSharedBytes));
-    if (launch.fewRows) {
-      LLMC_RETURN_IF_ERROR(
-          checkGrid(launch.fewRows->grid, largest, at + " few_rows"));
-      LLMC_RETURN_IF_ERROR(checkRange(at + " few_rows dynamic_shared_bytes",
-                                      launch.fewRows->dynamicSharedBytes, 0,
+    for (size_t v = 0; v < launch.variants.size(); ++v) {
+      const LaunchVariant &variant = launch.variants[v];
+      const std::string in = at + " variant " + std::to_string(v);
+      LLMC_RETURN_IF_ERROR(checkGrid(variant.grid, largest, in));
+      LLMC_RETURN_IF_ERROR(checkRange(in + " dynamic_shared_bytes",
+                                      variant.dynamicSharedBytes, 0,
                                       ManifestLimits::kMaxSharedBytes));
     }
   }

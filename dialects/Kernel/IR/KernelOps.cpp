@@ -55,7 +55,7 @@ static LogicalResult verifyNumbers(LaunchOp op, StringRef what,
 
 /// Grid expressions the runtime can parse, a block of 1..1024 threads and
 /// non-negative dynamic shared memory; `prefix` names where they sit
-/// ("few_rows ").
+/// ("variant #0 ").
 static LogicalResult verifyLaunchShape(LaunchOp op, StringRef prefix,
                                        ArrayAttr grid, int64_t block,
                                        int64_t smem) {
