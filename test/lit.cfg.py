@@ -7,7 +7,7 @@ config.name = "llmc"
 # RUN lines run under bash (command substitution, brace expansion).
 config.test_format = lit.formats.ShTest(execute_external=True)
 config.suffixes = [".mlir", ".test", ".py"]
-config.excludes = ["Unit", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+config.excludes = ["Unit", "Fuzz", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.llmc_obj_root, "test")
 
