@@ -75,21 +75,22 @@ Status checkPhaseRanges(const Manifest &m, const Phase &phase) {
                          std::to_string(ManifestLimits::kMaxArenaBytes));
   const LaunchSizes largest{phase.maxRows, m.options.maxSlots,
                             m.options.maxPrefillTokens};
+  // A launch and each of its variants state a grid and shared memory.
+  auto checkShape = [&](const std::array<std::string, 3> &grid,
+                        int64_t sharedBytes, const std::string &at) {
+    LLMC_RETURN_IF_ERROR(checkGrid(grid, largest, at));
+    return checkRange(at + " dynamic_shared_bytes", sharedBytes, 0,
+                      ManifestLimits::kMaxSharedBytes);
+  };
   for (size_t i = 0; i < phase.launches.size(); ++i) {
     const KernelLaunch &launch = phase.launches[i];
     const std::string at = where + " launch " + std::to_string(i);
-    LLMC_RETURN_IF_ERROR(checkGrid(launch.grid, largest, at));
-    LLMC_RETURN_IF_ERROR(checkRange(at + " dynamic_shared_bytes",
-                                    launch.dynamicSharedBytes, 0,
-                                    ManifestLimits::kMaxSharedBytes));
-    for (size_t v = 0; v < launch.variants.size(); ++v) {
-      const LaunchVariant &variant = launch.variants[v];
-      const std::string in = at + " variant " + std::to_string(v);
-      LLMC_RETURN_IF_ERROR(checkGrid(variant.grid, largest, in));
-      LLMC_RETURN_IF_ERROR(checkRange(in + " dynamic_shared_bytes",
-                                      variant.dynamicSharedBytes, 0,
-                                      ManifestLimits::kMaxSharedBytes));
-    }
+    LLMC_RETURN_IF_ERROR(
+        checkShape(launch.grid, launch.dynamicSharedBytes, at));
+    for (size_t v = 0; v < launch.variants.size(); ++v)
+      LLMC_RETURN_IF_ERROR(checkShape(launch.variants[v].grid,
+                                      launch.variants[v].dynamicSharedBytes,
+                                      at + " variant " + std::to_string(v)));
   }
   return Status::ok();
 }
