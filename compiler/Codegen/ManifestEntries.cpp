@@ -24,6 +24,8 @@ Phase phaseEntry(const PhaseSpec &spec) {
   phase.maxRows = spec.maxRows;
   phase.arenaBytes = spec.arenaBytes;
   phase.outputs = spec.outputs;
+  // Every wrapper signals and waits (Wrapper.cpp's emitWrapper).
+  phase.programmaticLaunch = true;
   for (const LaunchSpec &l : spec.launches) {
     KernelLaunch launch;
     launch.kernel = l.kernel;

@@ -6,8 +6,9 @@
 // with nothing but the embedded headers, in the compiler and in the runtime.
 //
 // Also here: 128-bit vector loads and stores of 8 bf16 values, warp and block
-// reductions, ceil-div, and the paged KV-cache addressing shared by the kernels
-// that write the cache (RoPE) and those that read it (attention).
+// reductions, the programmatic-dependent-launch controls, ceil-div, and the
+// paged KV-cache addressing shared by the kernels that write the cache (RoPE)
+// and those that read it (attention).
 #pragma once
 
 namespace llmc {
@@ -94,6 +95,42 @@ __device__ __forceinline__ uint4 packVector(const float (&values)[8]) {
 /// Stores 8 bf16 (16-byte aligned).
 __device__ __forceinline__ void storeVector(bf16 *destination, uint4 vector) {
   *reinterpret_cast<uint4 *>(destination) = vector;
+}
+
+//===----------------------------------------------------------------------===//
+// Programmatic dependent launch (sm_90+)
+//===----------------------------------------------------------------------===//
+//
+// A launch with programmatic stream serialization may start before the
+// previous kernel on its stream has finished: as soon as every block of that
+// kernel has signalled launchDependentGrids (or exited). The dependent kernel
+// must then call waitForPrerequisiteGrid before it touches anything the
+// previous kernel writes or reads; the wait returns once that kernel has
+// completed and its writes are visible. Work that depends on neither (weight
+// prefetches, index math) goes before the wait, and overlaps the previous
+// kernel's tail. Every generated wrapper signals at entry and waits before
+// the template runs, so a chain of launches stays ordered transitively.
+//
+// Written as PTX because NVRTC compiles without the runtime's intrinsics. On
+// sm_80/89 (no PDL) both are empty, and without the launch attribute the wait
+// returns at once.
+
+__device__ __forceinline__ void launchDependentGrids() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void waitForPrerequisiteGrid() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
+/// Asks the L2 to fetch the 128-byte line holding `address` (no register,
+/// no wait): for data that does not depend on the previous kernel.
+__device__ __forceinline__ void prefetchL2(const void *address) {
+  asm volatile("prefetch.global.L2 [%0];" ::"l"(address));
 }
 
 //===----------------------------------------------------------------------===//

@@ -170,6 +170,23 @@ struct RopeKvWriteEpilogue {
                         tile[m * ld + c1]);
     }
   }
+
+  /// For a paired tile (Gemv's PairSpan, half-split layout): tile column j
+  /// holds element Pairs::first(i) and column TilePairs + j element
+  /// Pairs::second(i) of the row's pair pair0 + j (head-major pair index).
+  template <int Threads, int TileM, int TilePairs>
+  __device__ static void applyPairs(const Params &p, const float *tile, int ld,
+                                    int m0, int mValid, int pair0) {
+    static_assert(Layout == RopeLayout::HalfSplit && !HeadNorm,
+                  "paired tiles serve the half-split layout without a head "
+                  "norm (which needs whole heads)");
+    for (int idx = threadIdx.x; idx < mValid * TilePairs; idx += Threads) {
+      const int m = idx / TilePairs, j = idx % TilePairs;
+      const int pair = pair0 + j;
+      Writer::writePair(p, m0 + m, pair / Pairs::kPairs, pair % Pairs::kPairs,
+                        tile[m * ld + j], tile[m * ld + TilePairs + j]);
+    }
+  }
 };
 
 } // namespace kernels

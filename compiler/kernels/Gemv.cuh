@@ -16,6 +16,13 @@
 // x is small (T * K * 2 bytes) and is re-read by every warp from L1/L2, not
 // from device memory. T larger than MaxT is handled in chunks of MaxT rows
 // (re-reading W per chunk; the compiler picks MaxT >= T for decode).
+//
+// Paired tiles (PairSpan S > 0) serve epilogues that combine columns c and
+// c + S of each 2S-column group: half-split RoPE, whose pairs are (i, i +
+// head_dim / 2). A block then owns TileN / 2 such pairs instead of TileN
+// consecutive columns, so a narrow tile (many blocks) still holds both
+// elements of every pair; the epilogue's applyPairs receives the first
+// elements in tile columns [0, TileN / 2) and the second ones after them.
 #pragma once
 
 #include "Common.cuh"
@@ -29,17 +36,25 @@ namespace kernels {
 ///   MaxT         token rows per pass (registers per thread grow with it)
 ///   Warps        warps per block
 ///   RowsPerWarp  weight rows a warp streams at once (in-flight loads)
-///   TileN        weight rows per block; a multiple of RowsPerWarp, and of
-///                head_dim for the half-split RoPE epilogue
+///   TileN        weight rows per block; a multiple of RowsPerWarp
+///   Epilogue     turns the block's fp32 tile into outputs (Epilogues.cuh)
+///   PairSpan     0: the block's rows are consecutive columns; S > 0: they
+///                are TileN / 2 pairs (c, c + S), which S / (TileN / 2)
+///                blocks of each 2S-column group share
 /// Arguments: x bf16 [T, K], w bf16 [N, K], T, the epilogue's Params.
 /// Launch: grid (ceilDiv(N, TileN)), block (kThreads), no dynamic shared
 /// memory (the tile, kSharedBytes, is static).
 template <int N, int K, int MaxT, int Warps, int RowsPerWarp, int TileN,
-          class Epilogue>
+          class Epilogue, int PairSpan = 0>
 struct Gemv {
   static_assert(K % kBf16PerVector == 0, "K must be a multiple of 8");
   static_assert(TileN % RowsPerWarp == 0,
                 "a block's rows split evenly into warp groups");
+  static_assert(PairSpan == 0 || (N % (2 * PairSpan) == 0 &&
+                                  (TileN / 2) % RowsPerWarp == 0 &&
+                                  PairSpan % (TileN / 2) == 0),
+                "a paired tile's pairs lie in one column group, and its warp "
+                "groups do not straddle the two halves");
   static_assert(MaxT >= 1 && MaxT <= 32, "MaxT is 1..32");
   static constexpr int kThreads = Warps * 32;
   static constexpr int kGroups = TileN / RowsPerWarp;
@@ -48,12 +63,30 @@ struct Gemv {
   static constexpr int kGridX = ceilDiv(N, TileN);
   /// Elements of K one warp step covers (32 lanes x 8).
   static constexpr int kWarpStep = 32 * kBf16PerVector;
+  /// Bytes of each weight row prefetchWeights asks the L2 for: the first two
+  /// warp steps (dotGroup unrolls by two).
+  static constexpr int kPrefetchBytes =
+      K * 2 < 4 * kWarpStep ? K * 2 : 4 * kWarpStep;
+
+  /// Starts the first weight loads of this block's rows into the L2. Weights
+  /// depend on no kernel, so under programmatic launch this overlaps the
+  /// previous kernel's tail (its wait comes after).
+  __device__ static void prefetchWeights(const bf16 *w) {
+    constexpr int kLines = ceilDiv(kPrefetchBytes, 128);
+    const int rowsValid = validRows();
+    for (int i = threadIdx.x; i < TileN * kLines; i += kThreads) {
+      const int local = i / kLines;
+      if (local < rowsValid)
+        prefetchL2(w + static_cast<long long>(column(local)) * K +
+                   (i % kLines) * 64);
+    }
+  }
 
   __device__ static void run(const bf16 *x, const bf16 *w, int numTokens,
                              const typename Epilogue::Params &params) {
     __shared__ float tile[MaxT * kTileLd];
     const int n0 = blockIdx.x * TileN;
-    const int nValid = min(TileN, N - n0);
+    const int nValid = validRows();
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
 
     for (int m0 = 0; m0 < numTokens; m0 += MaxT) {
@@ -64,7 +97,7 @@ struct Gemv {
         if (r0 >= nValid)
           break; // warp-uniform; later groups are further out
         float acc[RowsPerWarp][MaxT];
-        dotGroup(xChunk, w, rows, n0 + r0, nValid - r0, lane, acc);
+        dotGroup(xChunk, w, rows, r0, nValid - r0, lane, acc);
 #pragma unroll
         for (int r = 0; r < RowsPerWarp; ++r)
 #pragma unroll
@@ -75,14 +108,36 @@ struct Gemv {
           }
       }
       __syncthreads();
-      Epilogue::template apply<kThreads, MaxT, TileN>(params, tile, kTileLd, m0,
-                                                      rows, n0, nValid);
+      if constexpr (PairSpan > 0)
+        Epilogue::template applyPairs<kThreads, MaxT, TileN / 2>(
+            params, tile, kTileLd, m0, rows, blockIdx.x * (TileN / 2));
+      else
+        Epilogue::template apply<kThreads, MaxT, TileN>(params, tile, kTileLd,
+                                                        m0, rows, n0, nValid);
       __syncthreads(); // the next chunk overwrites the tile
     }
   }
 
 private:
-  /// This lane's partial dot products of weight rows [row0, row0 +
+  /// The weight row (output column) of this block's tile row `local`.
+  __device__ static int column(int local) {
+    if constexpr (PairSpan == 0) {
+      return blockIdx.x * TileN + local;
+    } else {
+      constexpr int kTilePairs = TileN / 2;
+      const int pair = blockIdx.x * kTilePairs + local % kTilePairs;
+      const int first = pair / PairSpan * 2 * PairSpan + pair % PairSpan;
+      return local < kTilePairs ? first : first + PairSpan;
+    }
+  }
+
+  /// Tile rows [0, validRows()) have a weight row: all of a paired tile,
+  /// and all but the last block's overhang otherwise.
+  __device__ static int validRows() {
+    return PairSpan > 0 ? TileN : min(TileN, N - int(blockIdx.x) * TileN);
+  }
+
+  /// This lane's partial dot products of the tile's rows [row0, row0 +
   /// RowsPerWarp) with the `rows` token rows of x; rows at or past
   /// `rowsValid` (relative to row0) are not loaded.
   __device__ static void dotGroup(const bf16 *x, const bf16 *w, int rows,
@@ -97,7 +152,9 @@ private:
 #pragma unroll
     for (int r = 0; r < RowsPerWarp; ++r)
       // Rows past N read row0 instead (valid memory); their sums are dropped.
-      wRow[r] = w + static_cast<long long>(row0 + (r < rowsValid ? r : 0)) * K;
+      wRow[r] =
+          w +
+          static_cast<long long>(column(row0 + (r < rowsValid ? r : 0))) * K;
 
 #pragma unroll 2
     for (int k = lane * kBf16PerVector; k < K; k += kWarpStep) {

@@ -172,6 +172,12 @@ struct Phase {
   std::vector<KernelLaunch> launches;
   /// Named results in the arena, e.g. "logits" (fp32 [max_slots, vocab]).
   std::map<std::string, KernelArg> outputs;
+  /// Whether each kernel of the phase signals its dependents at entry and
+  /// waits for the previous kernel before touching memory another kernel
+  /// writes (griddepcontrol, compiler/kernels/Common.cuh). The runtime then
+  /// lets consecutive launches overlap on sm_90+ (programmatic dependent
+  /// launch). Absent in engines compiled before it existed: false.
+  bool programmaticLaunch = false;
 };
 
 /// The paged KV cache the kernels address (compiler/kernels/README.md).

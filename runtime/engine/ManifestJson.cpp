@@ -101,7 +101,8 @@ json phaseToJson(const Phase &phase) {
           {"max_rows", phase.maxRows},
           {"arena_bytes", phase.arenaBytes},
           {"launches", std::move(launches)},
-          {"outputs", std::move(outputs)}};
+          {"outputs", std::move(outputs)},
+          {"programmatic_launch", phase.programmaticLaunch}};
 }
 
 /// Thrown inside the parser for a value that is well-formed JSON but not a
@@ -246,6 +247,8 @@ private:
     phase.module = field(j, "module").get<std::string>();
     phase.maxRows = field(j, "max_rows").get<int64_t>();
     phase.arenaBytes = field(j, "arena_bytes").get<uint64_t>();
+    if (j.contains("programmatic_launch"))
+      phase.programmaticLaunch = field(j, "programmatic_launch").get<bool>();
     {
       Scope scope(*this, "launches");
       const json &launches = j.at("launches");

@@ -1,5 +1,7 @@
 #include "runtime/gpu/PhaseLaunches.h"
 
+#include <cstdlib>
+
 namespace llmc::gpu {
 
 namespace {
@@ -69,6 +71,25 @@ StatusOr<uint64_t> resolve(const KernelArg &arg, const BindingTargets &targets,
   return Status::error("unknown argument kind");
 }
 
+/// LLMC_PROGRAMMATIC_LAUNCH=0 launches every kernel after the previous one
+/// has finished, to measure what the overlap buys.
+bool programmaticLaunchEnabled() {
+  static const bool enabled = [] {
+    const char *value = std::getenv("LLMC_PROGRAMMATIC_LAUNCH");
+    return !value || std::string_view(value) != "0";
+  }();
+  return enabled;
+}
+
+/// Whether code for `arch` ("sm_90a", "sm_80") has griddepcontrol: sm_90+.
+bool hasProgrammaticLaunch(const std::string &arch) {
+  int number = 0;
+  for (size_t i = arch.find('_') + 1;
+       i < arch.size() && arch[i] >= '0' && arch[i] <= '9'; ++i)
+    number = number * 10 + (arch[i] - '0');
+  return number >= 90;
+}
+
 StatusOr<unsigned> evaluateDim(const std::string &text,
                                const PhaseSizes &sizes) {
   LLMC_ASSIGN_OR_RETURN(LaunchDim dim, parseLaunchDim(text));
@@ -79,7 +100,7 @@ StatusOr<unsigned> evaluateDim(const std::string &text,
 
 Status BoundLaunch::enqueue(const cuda::Stream &stream) const {
   return cuda::launch(*function, grid, block, sharedBytes, stream,
-                      const_cast<void **>(pointers.data()));
+                      const_cast<void **>(pointers.data()), overlap);
 }
 
 Status BoundPhase::enqueue(const cuda::Stream &stream) const {
@@ -96,6 +117,11 @@ bindPhase(const Phase &phase,
           const PhaseSizes &sizes) {
   BoundPhase bound;
   bound.launches_.reserve(phase.launches.size());
+  const cuda::LaunchOverlap overlap = phase.programmaticLaunch &&
+                                              programmaticLaunchEnabled() &&
+                                              hasProgrammaticLaunch(codeArch)
+                                          ? cuda::LaunchOverlap::Programmatic
+                                          : cuda::LaunchOverlap::None;
   for (size_t i = 0; i < phase.launches.size(); ++i) {
     const KernelLaunch &launch = phase.launches[i];
     // Every variant takes the launch's arguments: only what runs and its
@@ -124,6 +150,7 @@ bindPhase(const Phase &phase,
     out.grid = {grid[0], grid[1], grid[2]};
     out.block = {unsigned(blockThreads), 1, 1};
     out.sharedBytes = unsigned(sharedBytes);
+    out.overlap = overlap;
     out.cells.reserve(launch.args.size());
     for (size_t a = 0; a < launch.args.size(); ++a) {
       StatusOr<uint64_t> cell = resolve(launch.args[a], targets, sizes);

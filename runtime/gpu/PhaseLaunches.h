@@ -56,6 +56,9 @@ struct BoundLaunch {
   /// `pointers` points into it, as cuLaunchKernel wants.
   std::vector<uint64_t> cells;
   std::vector<void *> pointers;
+  /// Programmatic when the phase's kernels support it and the code is for
+  /// sm_90+.
+  cuda::LaunchOverlap overlap = cuda::LaunchOverlap::None;
   bool empty() const { return grid.x == 0 || grid.y == 0 || grid.z == 0; }
   /// Queues this launch on `stream`; the caller skips an empty one.
   Status enqueue(const cuda::Stream &stream) const;
@@ -86,10 +89,11 @@ private:
 /// Binds `phase` for `sizes`. `functions` maps kernel names to loaded
 /// functions, compiled for `codeArch`. Each launch runs the kernel
 /// selectVariant picks for `codeArch` and the run's rows, with its grid, block
-/// and shared memory. `phase` must outlive the result. Fails, naming the
-/// launch and argument, when a binding has no target (an unknown input, a layer
-/// past the pools, an arena slice outside the arena, a weight missing from the
-/// layout).
+/// and shared memory; launches overlap programmatically when the phase allows
+/// it and `codeArch` is sm_90 or later. `phase` must outlive the result. Fails,
+/// naming the launch and argument, when a binding has no target (an unknown
+/// input, a layer past the pools, an arena slice outside the arena, a weight
+/// missing from the layout).
 StatusOr<BoundPhase>
 bindPhase(const Phase &phase,
           const std::map<std::string, cuda::Function> &functions,

@@ -9,6 +9,7 @@ namespace {
 
 struct GemvTiling {
   int maxT, warps, rowsPerWarp, tileN;
+  int pairSpan = 0; ///< paired tiles (half-split RoPE): head_dim / 2
 };
 
 struct GemvCase {
@@ -27,7 +28,8 @@ ProjectionLaunch gemvLaunch(const ProjectionCase &c, const GemvTiling &g) {
                   "using Kernel = Gemv<" +
                   s(c.n) + ", " + s(c.k) + ", " + s(g.maxT) + ", " +
                   s(g.warps) + ", " + s(g.rowsPerWarp) + ", " + s(g.tileN) +
-                  ", Epi>;\n"
+                  ", Epi, " + s(g.pairSpan) +
+                  ">;\n"
                   "extern \"C\" __global__ void "
                   "__launch_bounds__(Kernel::kThreads)\n"
                   "projection(const bf16 *x, const bf16 *w, int T, "
@@ -127,6 +129,21 @@ std::vector<GemvCase> gemvCases() {
                          kHalf, true),
                   true, true),
        {8, 4, 2, 64}},
+      // Paired tiles: 8 half-split pairs (i, i + head_dim / 2) per block,
+      // several blocks per head, T below and above MaxT.
+      {ropeKv("llama2_qkv_paired_decode_t1", 32, 32, 128, 4096, 1, kHalf,
+              false),
+       {8, 8, 2, 16, 64}},
+      {ropeKv("llama3_qkv_gqa_paired_t5", 32, 8, 128, 4096, 5, kHalf, true),
+       {4, 8, 2, 16, 64}},
+      {ropeKv("stories_qkv_paired_t3", 6, 6, 48, 288, 3, kHalf, false),
+       {8, 8, 2, 16, 24}},
+      {withFamily(ropeKv("qwen25_qkv_bias_paired_t4", 28, 4, 128, 3584, 4,
+                         kHalf, false),
+                  true, false),
+       {8, 8, 2, 16, 64}},
+      {ropeKv("odd_qkv_paired_hd16_t3", 3, 1, 16, 200, 3, kHalf, false),
+       {2, 4, 2, 4, 8}},
   };
 }
 

@@ -59,7 +59,11 @@ selectDecodeAttention(const AttentionShape &shape,
   auto sharedBytes = [&](int64_t partition) {
     return tiles::decodePartitionSharedBytes(group, shape.headDim, partition);
   };
-  int64_t partition = shape.headDim <= 128 ? 512 : 256;
+  // Short partitions give a step of few rows enough blocks: with 512
+  // positions, batch-1 decode ran one block per kv head through eight key
+  // tiles in a row (18 us a layer on an H100, latency-bound). Many rows lose
+  // little by it: the reduction reads head_dim + 2 floats per partition.
+  int64_t partition = 2 * kAttentionTileRows;
   while (partition > kAttentionTileRows &&
          sharedBytes(partition) > kStaticSharedLimit)
     partition /= 2;

@@ -65,6 +65,13 @@ struct KernelDef {
   /// Constants the launch may carry besides `constants` (a projection over
   /// all slots bakes its row count in as num_rows).
   std::vector<std::string> optionalConstants = {};
+  /// Lines the wrapper runs before it waits for the previous kernel
+  /// (programmatic dependent launch, Common.cuh): work that reads nothing a
+  /// kernel writes, such as weight prefetches. Null: none.
+  void (*beforeWait)(const Wrapper &wrapper, CudaWriter &out) = nullptr;
+  /// Template parameters with a C++ default that a launch may leave out
+  /// (after `params` in declaration order).
+  std::vector<std::string> optionalParams = {};
 };
 
 /// Every definition, in no particular order; names are unique.

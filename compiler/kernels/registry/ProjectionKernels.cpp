@@ -112,21 +112,28 @@ MmaTile chooseMmaTile(const ProjectionShape &shape, bool fewRows) {
   return tile;
 }
 
-/// Gemv's block: warps, weight rows each streams at once, and rows (output
-/// columns) per block.
+/// Gemv's block: warps, weight rows each streams at once, rows (output
+/// columns) per block, and the pair span of a paired tile (0: consecutive
+/// columns).
 struct GemvTile {
-  int64_t warps, rowsPerWarp, tileN;
+  int64_t warps, rowsPerWarp, tileN, pairSpan;
 };
 
-/// 16 columns, or whole heads for half-split RoPE and head norms. Narrow
-/// tiles give many blocks, and eight warps of two rows each keep enough loads
-/// in flight to stream the weights (1 row on an H100: 2.0-2.8 TB/s against
-/// 0.9-2.6 TB/s for 32-column tiles of four warps). Blocks of four warps over
-/// 4 columns (N / 4 blocks) measured no faster on an H200 at 8 slots
-/// (Llama-2-7B TPOT 6.09 against 5.97 ms).
+/// 16 columns, or whole heads for head norms. Narrow tiles give many blocks,
+/// and eight warps of two rows each keep enough loads in flight to stream
+/// the weights (1 row on an H100: 2.0-2.8 TB/s against 0.9-2.6 TB/s for
+/// 32-column tiles of four warps). Blocks of four warps over 4 columns (N / 4
+/// blocks) measured no faster on an H200 at 8 slots (Llama-2-7B TPOT 6.09
+/// against 5.97 ms). Half-split RoPE takes 8 of its (i, i + head_dim / 2)
+/// pairs per block (a paired tile) rather than whole heads, which gave the
+/// 7B QKV projection 96 blocks for 132 SMs.
 GemvTile chooseGemvTile(const ProjectionShape &shape) {
+  constexpr int64_t kColumns = 16;
+  if (shape.epilogue == EpilogueKind::RopeKvWrite && shape.halfSplitRope &&
+      !shape.headNorm && (shape.attention.headDim / 2) % (kColumns / 2) == 0)
+    return {8, 2, kColumns, shape.attention.headDim / 2};
   int64_t unit = tileColumnUnit(shape);
-  return {8, 2, roundUp(16, std::lcm<int64_t>(unit, 2))};
+  return {8, 2, roundUp(kColumns, std::lcm<int64_t>(unit, 2)), 0};
 }
 
 Status checkMmaShared(const MmaTile &tile) {
@@ -192,6 +199,8 @@ StatusOr<KernelChoice> selectProjection(const ProjectionShape &shape,
                      {"Warps", gemv.warps},
                      {"RowsPerWarp", gemv.rowsPerWarp},
                      {"TileN", tileN}};
+    if (gemv.pairSpan > 0)
+      choice.params.push_back({"PairSpan", gemv.pairSpan});
     choice.grid = {str(ceilDiv(shape.n, tileN)), "1", "1"};
     choice.blockThreads = gemv.warps * 32;
   } else {
@@ -293,7 +302,13 @@ std::string gemvType(const Wrapper &w, const std::string &epilogue) {
   for (const char *name : {"N", "K", "MaxT", "Warps", "RowsPerWarp", "TileN"})
     args.push_back(std::to_string(l.params.at(name)));
   args.push_back(epilogue);
+  // PairSpan defaults to 0 (consecutive columns).
+  if (auto pairSpan = l.params.find("PairSpan"); pairSpan != l.params.end())
+    args.push_back(std::to_string(pairSpan->second));
   return "Gemv<" + joinList(args) + ">";
+}
+void gemvBeforeWait(const Wrapper &, CudaWriter &out) {
+  out.line("Kernel::prefetchWeights(w);");
 }
 void gemvBody(const Wrapper &w, CudaWriter &out) {
   emitGridCheck(*w.launch, out);
@@ -334,7 +349,9 @@ std::vector<KernelDef> projectionKernelDefs() {
        gemvType,
        gemvBody,
        /*minBlocksPerSm=*/0,
-       /*optionalConstants=*/{"num_rows"}},
+       /*optionalConstants=*/{"num_rows"},
+       gemvBeforeWait,
+       /*optionalParams=*/{"PairSpan"}},
       {"GemmMma",
        "GemmMma",
        "GemmMma.cuh",

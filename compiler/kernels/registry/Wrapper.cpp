@@ -59,8 +59,11 @@ Status checkNames(const std::string &what, const Map &given,
 
 Status checkWrapper(const Wrapper &w) {
   const LaunchSpec &l = *w.launch;
-  LLMC_RETURN_IF_ERROR(
-      checkNames("template parameter", l.params, w.def->params));
+  std::vector<std::string> params = w.def->params;
+  for (const std::string &name : w.def->optionalParams)
+    if (l.params.count(name))
+      params.push_back(name);
+  LLMC_RETURN_IF_ERROR(checkNames("template parameter", l.params, params));
   std::vector<std::string> constants = w.def->constants;
   if (w.epilogue) {
     std::vector<std::string> epilogueParams;
@@ -204,6 +207,12 @@ void emitWrapper(const Wrapper &w, CudaWriter &out) {
   }
   out.line("static_assert(Kernel::kThreads == ", l.blockThreads,
            ", \"the launch's block size\");");
+  // Programmatic dependent launch: let the next kernel's blocks start now,
+  // and read nothing another kernel writes before the previous one is done.
+  out.line("launchDependentGrids();");
+  if (w.def->beforeWait)
+    w.def->beforeWait(w, out);
+  out.line("waitForPrerequisiteGrid();");
   w.def->body(w, out);
   out.dedent();
   out.line("}");

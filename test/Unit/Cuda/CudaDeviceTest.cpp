@@ -47,6 +47,23 @@ extern "C" __global__ void sharedSum(int *out, int words) {
 }
 )";
 
+/// One link of a dependent chain: out = in + 1, launched with programmatic
+/// serialization. It lets the next link start at once and waits for the
+/// previous one before reading `in`; the spin gives a missing wait a window
+/// to read a stale value.
+const char *const kChainLink = R"(
+extern "C" __global__ void chainLink(float *out, const float *in, int n) {
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+  long long start = clock64();
+  while (clock64() - start < 2000) {
+  }
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n)
+    out[i] = in[i] + 1.0f;
+}
+)";
+
 /// One driver, context and NVRTC for the whole suite.
 class CudaDevice : public ::testing::Test {
 protected:
@@ -420,6 +437,51 @@ TEST_F(CudaDevice, ModuleErrorsAreSpecific) {
   EXPECT_NE(badPtx.status().message().find("loading module bad.ptx"),
             std::string::npos)
       << badPtx.status().message();
+}
+
+TEST_F(CudaDevice, ProgrammaticLaunchChainStaysOrdered) {
+  if (props().computeCapabilityMajor < 9)
+    GTEST_SKIP() << "programmatic dependent launch needs sm_90";
+  Module module = compileAndLoad(kChainLink);
+  StatusOr<Function> link = module.function("chainLink");
+  ASSERT_TRUE(link.isOk());
+  const int n = 1 << 20, links = 64;
+  const std::size_t bytes = n * sizeof(float);
+  StatusOr<DeviceBuffer> ping = DeviceBuffer::allocate(driver(), bytes);
+  StatusOr<DeviceBuffer> pong = DeviceBuffer::allocate(driver(), bytes);
+  StatusOr<Stream> stream = Stream::create(driver());
+  ASSERT_TRUE(ping.isOk() && pong.isOk() && stream.isOk());
+  CUdeviceptr buffers[2] = {ping->pointer(), pong->pointer()};
+  int count = n;
+  auto chain = [&]() -> Status {
+    LLMC_RETURN_IF_ERROR(ping->fillAsync(0, *stream));
+    for (int i = 0; i < links; ++i) {
+      void *args[] = {&buffers[(i + 1) % 2], &buffers[i % 2], &count};
+      LLMC_RETURN_IF_ERROR(launch(*link, {unsigned(n / 256)}, {256}, 0, *stream,
+                                  args, LaunchOverlap::Programmatic));
+    }
+    return Status::ok();
+  };
+  auto expectCount = [&](const char *how) {
+    std::vector<float> result(n);
+    ASSERT_TRUE(ping->copyToHost(result.data(), bytes).isOk());
+    for (int i = 0; i < n; i += 997)
+      ASSERT_EQ(result[size_t(i)], float(links)) << how << ", element " << i;
+  };
+  // Straight on the stream, then captured into a graph and replayed twice.
+  Status direct = chain();
+  ASSERT_TRUE(direct.isOk()) << direct.message();
+  ASSERT_TRUE(stream->synchronize().isOk());
+  expectCount("stream");
+  StatusOr<Graph> graph = Graph::capture(*stream, chain);
+  ASSERT_TRUE(graph.isOk()) << graph.status().message();
+  StatusOr<GraphExec> exec = GraphExec::instantiate(*graph);
+  ASSERT_TRUE(exec.isOk()) << exec.status().message();
+  for (int replay = 0; replay < 2; ++replay) {
+    ASSERT_TRUE(exec->launch(*stream).isOk());
+    ASSERT_TRUE(stream->synchronize().isOk());
+    expectCount("graph");
+  }
 }
 
 } // namespace

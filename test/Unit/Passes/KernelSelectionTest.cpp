@@ -154,7 +154,7 @@ TEST(KernelSelection, AFewRowsBudgetRunsTheFewRowsTileAlone) {
   EXPECT_TRUE(wide->variants.empty());
 }
 
-TEST(KernelSelection, HalfSplitRopeTilesHoldWholeHeads) {
+TEST(KernelSelection, HalfSplitRopeTilesHoldBothElementsOfEveryPair) {
   AttentionShape heads48 = {6, 6, 48, 256};
   for (ProjectionRows rows :
        {ProjectionRows::PrefillTokens, ProjectionRows::DecodeSlots}) {
@@ -168,8 +168,12 @@ TEST(KernelSelection, HalfSplitRopeTilesHoldWholeHeads) {
       expectValidMmaTile(*llama, 128);
       EXPECT_EQ(llama->param("BN"), 128);
     } else {
-      EXPECT_EQ(small->param("TileN"), 48);
-      EXPECT_EQ(llama->param("TileN"), 128);
+      // Paired tiles: 8 pairs (i, i + head_dim / 2) per block.
+      EXPECT_EQ(small->param("TileN"), 16);
+      EXPECT_EQ(small->param("PairSpan"), 24);
+      EXPECT_EQ(llama->param("TileN"), 16);
+      EXPECT_EQ(llama->param("PairSpan"), 64);
+      EXPECT_EQ(gridDim(*llama, 0, 8), 6144 / 16);
     }
   }
 }
@@ -205,7 +209,15 @@ TEST(KernelSelection, EveryHeadDimGetsTilesItsTemplatesAccept) {
       ASSERT_TRUE(decode.isOk()) << decode.status().message();
       int64_t tileN = decode->param("TileN");
       EXPECT_EQ(tileN % decode->param("RowsPerWarp"), 0);
-      EXPECT_EQ(tileN % (halfSplit ? headDim : 2), 0) << headDim;
+      if (halfSplit) {
+        // Gemv's paired-tile constraints (Gemv.cuh).
+        int64_t pairSpan = decode->param("PairSpan");
+        EXPECT_EQ(pairSpan, headDim / 2);
+        EXPECT_EQ(pairSpan % (tileN / 2), 0) << headDim;
+        EXPECT_EQ((tileN / 2) % decode->param("RowsPerWarp"), 0);
+      } else {
+        EXPECT_EQ(tileN % 2, 0) << headDim;
+      }
     }
   }
 }
@@ -302,23 +314,25 @@ TEST(KernelSelection, PrefillAttentionCoversEveryGroupRowOfTheLongestChunk) {
 TEST(KernelSelection, DecodeAttentionPartitionsFitSharedMemory) {
   auto llama = selectDecodeAttention(kLlama3, options());
   ASSERT_TRUE(llama.isOk()) << llama.status().message();
-  EXPECT_EQ(llama->partitionSize, 512);
-  EXPECT_EQ(llama->maxPartitions, 16); // 8192 / 512
-  EXPECT_EQ(gridDim(llama->partition, 0, 8), 16);
+  // Two key tiles per partition: a batch-1 step at context 256 gets
+  // 2 x kv-heads blocks rather than one per kv head.
+  EXPECT_EQ(llama->partitionSize, 128);
+  EXPECT_EQ(llama->maxPartitions, 64); // 8192 / 128
+  EXPECT_EQ(gridDim(llama->partition, 0, 8), 64);
   EXPECT_EQ(gridDim(llama->partition, 2, 5), 5);
   EXPECT_EQ(gridDim(llama->reduce, 0, 5), 32);
-  EXPECT_EQ(llama->reduce.param("PartitionSize"), 512);
+  EXPECT_EQ(llama->reduce.param("PartitionSize"), 128);
   // The KV read: keys and values of every context position, bf16.
   EXPECT_GE(llama->partition.cost.bytes.perRowContext, 2.0 * 8 * 128 * 2);
 
-  // head_dim 256 starts at 256 positions; a 16-head group halves to fit.
+  // head_dim 256 and a 16-head group still fit 128 positions.
   auto wideHeads = selectDecodeAttention({8, 2, 256, 4096}, options());
   ASSERT_TRUE(wideHeads.isOk()) << wideHeads.status().message();
-  EXPECT_EQ(wideHeads->partitionSize, 256);
+  EXPECT_EQ(wideHeads->partitionSize, 128);
   auto bigGroup = selectDecodeAttention({16, 1, 128, 4096}, options());
   ASSERT_TRUE(bigGroup.isOk()) << bigGroup.status().message();
-  EXPECT_EQ(bigGroup->partitionSize, 256);
-  EXPECT_EQ(bigGroup->maxPartitions, 16);
+  EXPECT_EQ(bigGroup->partitionSize, 128);
+  EXPECT_EQ(bigGroup->maxPartitions, 32);
 }
 
 TEST(KernelSelection, NormsUseOneVectorPerThreadUpTo256Threads) {
