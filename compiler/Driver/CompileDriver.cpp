@@ -11,12 +11,12 @@
 #include "compiler/Driver/WeightRecipes.h"
 #include "compiler/Frontend/ModuleBuilder.h"
 #include "compiler/Nvrtc/CompileCache.h"
-#include "compiler/Nvrtc/Sha256.h"
 #include "compiler/kernels/registry/KernelSelection.h"
 #include "dialects/Kernel/IR/KernelDialect.h"
 #include "dialects/LLM/IR/LLMDialect.h"
 #include "passes/Pipelines.h"
 #include "runtime/engine/EngineDirectory.h"
+#include "runtime/support/Sha256.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -370,7 +370,7 @@ compileModel(const DriverOptions &options, std::ostream &emitted,
   // The manifest's own digest, which the runtime checks before trusting it.
   LLMC_RETURN_IF_ERROR(engine->writeFile(
       kManifestDigestFileName,
-      manifestDigestText(nvrtc::Sha256::hex(nvrtc::Sha256::of(manifestText)))));
+      manifestDigestText(Sha256::hex(Sha256::of(manifestText)))));
   LLMC_RETURN_IF_ERROR(engine->commit());
   progress.finish();
   report.manifest = std::move(manifest);
