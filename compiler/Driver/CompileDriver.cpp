@@ -206,7 +206,7 @@ Status recordBinaries(const CompiledUnit &unit, const PhaseSource &source,
 StatusOr<CompileReport>
 compileKernels(const std::vector<PhaseSource> &units,
                const CompileOptions &engineOptions, Manifest &manifest,
-               StagedDirectory &engine, Progress &progress,
+               StagedDirectory &engine, ProgressLine &progress,
                const std::function<void(const std::string &)> &warn) {
   LLMC_ASSIGN_OR_RETURN(nvrtc::Nvrtc nvrtc, nvrtc::Nvrtc::load());
   LLMC_RETURN_IF_ERROR(checkArchs(engineOptions.archs, nvrtc));
@@ -244,7 +244,7 @@ TokenizerRef tokenizerRef(const std::string &path) {
 
 StatusOr<CompileReport>
 compileModel(const DriverOptions &options, std::ostream &emitted,
-             Progress &progress,
+             ProgressLine &progress,
              const std::function<void(const std::string &)> &warn) {
   LLMC_RETURN_IF_ERROR(checkOptions(options));
   // Claimed before any work, so that an output that cannot be written fails
