@@ -11,12 +11,12 @@
 #include "compiler/Driver/WeightRecipes.h"
 #include "compiler/Frontend/ModuleBuilder.h"
 #include "compiler/Nvrtc/CompileCache.h"
-#include "compiler/Nvrtc/Sha256.h"
 #include "compiler/kernels/registry/KernelSelection.h"
 #include "dialects/Kernel/IR/KernelDialect.h"
 #include "dialects/LLM/IR/LLMDialect.h"
 #include "passes/Pipelines.h"
 #include "runtime/engine/EngineDirectory.h"
+#include "runtime/support/Sha256.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -206,7 +206,7 @@ Status recordBinaries(const CompiledUnit &unit, const PhaseSource &source,
 StatusOr<CompileReport>
 compileKernels(const std::vector<PhaseSource> &units,
                const CompileOptions &engineOptions, Manifest &manifest,
-               StagedDirectory &engine, Progress &progress,
+               StagedDirectory &engine, ProgressLine &progress,
                const std::function<void(const std::string &)> &warn) {
   LLMC_ASSIGN_OR_RETURN(nvrtc::Nvrtc nvrtc, nvrtc::Nvrtc::load());
   LLMC_RETURN_IF_ERROR(checkArchs(engineOptions.archs, nvrtc));
@@ -244,7 +244,7 @@ TokenizerRef tokenizerRef(const std::string &path) {
 
 StatusOr<CompileReport>
 compileModel(const DriverOptions &options, std::ostream &emitted,
-             Progress &progress,
+             ProgressLine &progress,
              const std::function<void(const std::string &)> &warn) {
   LLMC_RETURN_IF_ERROR(checkOptions(options));
   // Claimed before any work, so that an output that cannot be written fails
@@ -370,7 +370,7 @@ compileModel(const DriverOptions &options, std::ostream &emitted,
   // The manifest's own digest, which the runtime checks before trusting it.
   LLMC_RETURN_IF_ERROR(engine->writeFile(
       kManifestDigestFileName,
-      manifestDigestText(nvrtc::Sha256::hex(nvrtc::Sha256::of(manifestText)))));
+      manifestDigestText(Sha256::hex(Sha256::of(manifestText)))));
   LLMC_RETURN_IF_ERROR(engine->commit());
   progress.finish();
   report.manifest = std::move(manifest);

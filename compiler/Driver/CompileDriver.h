@@ -12,9 +12,9 @@
 // the output as it was and no temporary directory behind.
 #pragma once
 
-#include "compiler/Driver/Progress.h"
 #include "runtime/Status.h"
 #include "runtime/engine/Manifest.h"
+#include "runtime/support/ProgressLine.h"
 
 #include <functional>
 #include <ostream>
@@ -59,7 +59,7 @@ struct CompileReport {
 /// `warn`.
 StatusOr<CompileReport>
 compileModel(const DriverOptions &options, std::ostream &emitted,
-             Progress &progress,
+             ProgressLine &progress,
              const std::function<void(const std::string &)> &warn);
 
 } // namespace llmc

@@ -2,9 +2,9 @@
 #include "compiler/Driver/ModelSource.h"
 
 #include "compiler/Frontend/MlirNesting.h"
-#include "compiler/Frontend/ModelLoader.h"
 #include "dialects/LLM/IR/LLMDialect.h"
 #include "dialects/LLM/IR/LLMOps.h"
+#include "runtime/formats/ModelLoader.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"

@@ -1,5 +1,5 @@
 // ModelSource: what llm-compile's MODEL argument names, loaded: a llama2.c
-// checkpoint, a Hugging Face directory or config.json (compiler/Frontend/
+// checkpoint, a Hugging Face directory or config.json (runtime/formats/
 // ModelLoader.h), or an llm-dialect `.mlir` module. A module carries shapes
 // but no weight values, so it compiles with synthetic weights; its config is
 // read back from its ops.

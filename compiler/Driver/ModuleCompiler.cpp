@@ -78,7 +78,7 @@ std::string lowestArch(const std::vector<std::string> &archs) {
 StatusOr<std::vector<CompiledUnit>>
 compileUnits(const std::vector<codegen::PhaseSource> &units,
              const std::vector<std::string> &archs, const nvrtc::Nvrtc &nvrtc,
-             const nvrtc::CompileCache &cache, Progress &progress,
+             const nvrtc::CompileCache &cache, ProgressLine &progress,
              std::vector<std::string> &warnings) {
   const std::string ptxArch = lowestArch(archs);
   // Jobs arch by arch, so that the display counts one arch at a time.

@@ -5,10 +5,10 @@
 #pragma once
 
 #include "compiler/Codegen/CudaEmitter.h"
-#include "compiler/Driver/Progress.h"
 #include "compiler/Nvrtc/CompileCache.h"
 #include "compiler/Nvrtc/Nvrtc.h"
 #include "runtime/Status.h"
+#include "runtime/support/ProgressLine.h"
 
 #include <string>
 #include <vector>
@@ -52,7 +52,7 @@ struct CompiledUnit {
 StatusOr<std::vector<CompiledUnit>>
 compileUnits(const std::vector<codegen::PhaseSource> &units,
              const std::vector<std::string> &archs, const nvrtc::Nvrtc &nvrtc,
-             const nvrtc::CompileCache &cache, Progress &progress,
+             const nvrtc::CompileCache &cache, ProgressLine &progress,
              std::vector<std::string> &warnings);
 
 } // namespace llmc

@@ -2,9 +2,9 @@
 #include "compiler/Driver/StagedDirectory.h"
 
 #include "compiler/Driver/StagingCleanup.h"
-#include "compiler/Nvrtc/Sha256.h"
 #include "runtime/engine/EngineDirectory.h"
 #include "runtime/files/RegularFile.h"
+#include "runtime/support/Sha256.h"
 
 #include <nlohmann/json.hpp>
 
@@ -35,7 +35,7 @@ StatusOr<std::string> hashFile(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return Status::error("cannot read " + path);
-  nvrtc::Sha256 hash;
+  Sha256 hash;
   std::vector<char> buffer(1 << 20);
   while (in) {
     in.read(buffer.data(), std::streamsize(buffer.size()));
@@ -43,7 +43,7 @@ StatusOr<std::string> hashFile(const std::string &path) {
   }
   if (in.bad())
     return Status::error("error reading " + path);
-  return nvrtc::Sha256::hex(hash.digest());
+  return Sha256::hex(hash.digest());
 }
 
 /// ".<name>.<what>-" : the prefix of the sibling directories of `path`.
@@ -210,8 +210,7 @@ Status StagedDirectory::writeFile(const std::string &relative,
     if (!out.flush())
       return Status::error("cannot write " + path.string());
   }
-  hashes_[relative] =
-      nvrtc::Sha256::hex(nvrtc::Sha256::of(std::string_view(bytes)));
+  hashes_[relative] = Sha256::hex(Sha256::of(std::string_view(bytes)));
   return Status::ok();
 }
 

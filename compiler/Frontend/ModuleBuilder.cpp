@@ -2,9 +2,9 @@
 // order the model computes it.
 #include "compiler/Frontend/ModuleBuilder.h"
 
-#include "compiler/Frontend/ModelLoader.h"
 #include "dialects/LLM/IR/LLMDialect.h"
 #include "dialects/LLM/IR/LLMOps.h"
+#include "runtime/formats/ModelLoader.h"
 #include "runtime/model/WeightNames.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -1,7 +1,7 @@
 // Encoding and checked decoding of compile-cache entries.
 #include "compiler/Nvrtc/CacheEntry.h"
 
-#include "compiler/Nvrtc/Sha256.h"
+#include "runtime/support/Sha256.h"
 
 #include <cstring>
 

@@ -2,7 +2,7 @@
 #include "compiler/Nvrtc/CompileCache.h"
 
 #include "compiler/Nvrtc/CacheEntry.h"
-#include "compiler/Nvrtc/Sha256.h"
+#include "runtime/support/Sha256.h"
 
 #include <atomic>
 #include <cstdlib>

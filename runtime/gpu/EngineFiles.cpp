@@ -1,8 +1,8 @@
 #include "runtime/gpu/EngineFiles.h"
 
-#include "compiler/Nvrtc/Sha256.h"
 #include "runtime/engine/EngineDirectory.h"
 #include "runtime/files/RegularFile.h"
+#include "runtime/support/Sha256.h"
 
 #include <fstream>
 #include <sys/stat.h>
@@ -16,7 +16,7 @@ StatusOr<std::string> hashFile(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return Status::error("cannot open " + path);
-  nvrtc::Sha256 hash;
+  Sha256 hash;
   std::vector<char> buffer(8 << 20);
   while (in) {
     in.read(buffer.data(), std::streamsize(buffer.size()));
@@ -24,7 +24,7 @@ StatusOr<std::string> hashFile(const std::string &path) {
   }
   if (in.bad())
     return Status::error("cannot read " + path);
-  return nvrtc::Sha256::hex(hash.digest());
+  return Sha256::hex(hash.digest());
 }
 
 } // namespace
@@ -49,8 +49,8 @@ StatusOr<EngineFiles> openEngine(const std::string &directory,
                          " (written by an older llm-compile? compile the "
                          "engine again): " +
                          digest.status().message());
-  LLMC_RETURN_IF_ERROR(checkManifestDigest(
-      *digest, nvrtc::Sha256::hex(nvrtc::Sha256::of(text)), directory));
+  LLMC_RETURN_IF_ERROR(
+      checkManifestDigest(*digest, Sha256::hex(Sha256::of(text)), directory));
   LLMC_ASSIGN_OR_RETURN(engine.manifest, parseManifestText(text, manifestPath));
   LLMC_RETURN_IF_ERROR(checkEngineFiles(directory, engine.manifest));
   if (options.verifyHashes) {

@@ -1,8 +1,8 @@
 // Fuzzes the Hugging Face config.json reader: any bytes as the file's text.
 // A config it accepts must pass ModelConfig::validate, so its derived sizes
 // (parameter count, dims) must be computable without overflow.
-#include "compiler/Frontend/HfConfig.h"
-#include "compiler/Frontend/JsonFile.h"
+#include "runtime/files/JsonFile.h"
+#include "runtime/formats/HfConfig.h"
 
 #include <cstdint>
 #include <string>

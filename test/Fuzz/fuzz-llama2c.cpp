@@ -1,6 +1,6 @@
 // Fuzzes the llama2.c checkpoint reader: any bytes as a whole checkpoint.
 // Only the 28-byte header is interpreted; the rest must match its size.
-#include "compiler/Frontend/Llama2cCheckpoint.h"
+#include "runtime/formats/Llama2cCheckpoint.h"
 
 #include <cstdint>
 #include <vector>

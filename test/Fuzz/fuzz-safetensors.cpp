@@ -1,7 +1,7 @@
 // Fuzzes the safetensors reader: any bytes as a whole .safetensors file.
 // Every tensor it accepts must lie inside the file, so reading each one as
 // fp32 must be safe.
-#include "compiler/Frontend/Safetensors.h"
+#include "runtime/formats/Safetensors.h"
 
 #include <cstdint>
 #include <vector>

@@ -11,11 +11,11 @@
 //   --logits FILE  (N + 1) rows of `vocab` little-endian float32: row 0 is the
 //                  prompt's last-token logits, row i those of decode step i;
 //   --tokens FILE  the N + 1 greedy ids (the argmax of each row), one per line.
-#include "compiler/Frontend/ModelLoader.h"
 #include "compiler/Frontend/ModuleBuilder.h"
 #include "compiler/Interpreter/Interpreter.h"
 #include "passes/Pipelines.h"
 #include "runtime/cpu/CpuModel.h"
+#include "runtime/formats/ModelLoader.h"
 #include "runtime/reference/ReferenceOps.h"
 
 #include <CLI/CLI.hpp>

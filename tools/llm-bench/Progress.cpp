@@ -1,9 +1,8 @@
-// The stderr progress bar.
+// The benchmark's progress bar.
 #include "tools/llm-bench/Progress.h"
 
 #include <algorithm>
 #include <cstdio>
-#include <unistd.h>
 
 namespace llmc::bench {
 
@@ -12,28 +11,25 @@ constexpr int kBarWidth = 24;
 } // namespace
 
 std::string renderProgress(const std::string &label, int64_t done,
-                           int64_t total, double elapsedSeconds) {
+                           int64_t total) {
   const double fraction =
       total > 0 ? std::clamp(double(done) / double(total), 0.0, 1.0) : 1.0;
   const int filled = int(fraction * kBarWidth + 0.5);
-  char tail[64];
-  std::snprintf(tail, sizeof(tail), "  %lld/%lld  %.1f s", (long long)done,
-                (long long)total, elapsedSeconds);
   return label + "  [" + std::string(size_t(filled), '#') +
-         std::string(size_t(kBarWidth - filled), '-') + "]" + tail;
+         std::string(size_t(kBarWidth - filled), '-') + "]  " +
+         std::to_string(done) + "/" + std::to_string(total);
 }
 
 Progress::Progress(std::string label, int64_t total, bool enabled)
     : label_(std::move(label)), total_(total),
-      active_(enabled && ::isatty(STDERR_FILENO)),
-      start_(std::chrono::steady_clock::now()), lastDraw_(start_) {
+      line_(ProgressLine::forTerminal(/*quiet=*/!enabled)) {
   update(0);
 }
 
 Progress::~Progress() { finish(); }
 
 void Progress::update(int64_t done) {
-  if (!active_ || done == shown_)
+  if (finished_ || done == shown_)
     return;
   const auto now = std::chrono::steady_clock::now();
   // Redraw at most every 100 ms (and always at the end): drawing competes
@@ -43,18 +39,15 @@ void Progress::update(int64_t done) {
     return;
   shown_ = done;
   lastDraw_ = now;
-  const double elapsed = std::chrono::duration<double>(now - start_).count();
-  std::fprintf(stderr, "\r%s\033[K",
-               renderProgress(label_, done, total_, elapsed).c_str());
-  std::fflush(stderr);
+  line_.update(renderProgress(label_, done, total_));
 }
 
 void Progress::finish() {
-  if (!active_)
+  if (finished_)
     return;
   update(total_);
-  std::fputc('\n', stderr);
-  active_ = false;
+  line_.finish();
+  finished_ = true;
 }
 
 } // namespace llmc::bench

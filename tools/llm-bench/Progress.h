@@ -1,7 +1,9 @@
-// Progress: a one-line progress bar on stderr while a benchmark runs
-// ("decode batch 64  [#########-----------]  41/64  3.2 s"), redrawn in place.
-// It draws only on a terminal, so logs and lit tests stay clean.
+// Progress: a progress bar on the progress line while a benchmark runs
+// ("[   3.2s] decode batch 64  [#########-----------]  41/64"), redrawn in
+// place. It draws only on a terminal, so logs and lit tests stay clean.
 #pragma once
+
+#include "runtime/support/ProgressLine.h"
 
 #include <chrono>
 #include <cstdint>
@@ -9,9 +11,9 @@
 
 namespace llmc::bench {
 
-/// The bar's text for `done` of `total` after `elapsedSeconds`.
+/// The bar's text for `done` of `total` (the line shows the elapsed time).
 std::string renderProgress(const std::string &label, int64_t done,
-                           int64_t total, double elapsedSeconds);
+                           int64_t total);
 
 class Progress {
 public:
@@ -25,9 +27,9 @@ public:
 private:
   std::string label_;
   int64_t total_;
-  bool active_;
+  ProgressLine line_;
+  bool finished_ = false;
   int64_t shown_ = -1;
-  std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point lastDraw_;
 };
 

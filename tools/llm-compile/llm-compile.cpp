@@ -109,7 +109,7 @@ int main(int argc, char **argv) {
     return fail(Status::error("no output directory: pass -o OUT.llmc (or "
                               "--emit to print instead)"));
 
-  Progress progress = Progress::forTerminal(quiet);
+  ProgressLine progress = ProgressLine::forTerminal(quiet);
   StatusOr<CompileReport> report =
       compileModel(options, std::cout, progress, [](const std::string &text) {
         std::cerr << "llm-compile: warning: " << text << "\n";

@@ -7,9 +7,9 @@
 // CPU), or an engine directory from llm-compile (run on the GPU with --device
 // cuda, through the runtime's Engine). TTFT, TPOT and tokens/s go to stderr at
 // the end.
-#include "compiler/Frontend/ModelLoader.h"
 #include "runtime/cpu/CpuGenerator.h"
 #include "runtime/cpu/CpuModel.h"
+#include "runtime/formats/ModelLoader.h"
 #ifdef LLMC_HAVE_GPU
 #include "runtime/api/GpuExecutor.h"
 #endif

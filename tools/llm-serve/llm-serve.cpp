@@ -9,8 +9,8 @@
 // (next to this binary) into an engine directory under the model cache, and
 // an ENGINE directory from llm-compile is served as is. SIGTERM or SIGINT
 // stops accepting, lets running requests finish, and exits 0.
-#include "compiler/Frontend/ModelLoader.h"
 #include "runtime/cpu/CpuExecutor.h"
+#include "runtime/formats/ModelLoader.h"
 #include "runtime/server/HttpServer.h"
 #include "runtime/server/OpenAiServer.h"
 #ifdef LLMC_HAVE_GPU

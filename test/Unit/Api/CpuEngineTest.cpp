@@ -2,9 +2,9 @@
 // single-request generator runs them alone: greedy and seeded sampling give
 // the same tokens alone, batched, chunked and with a small KV pool that
 // forces preemption.
-#include "compiler/Frontend/ModelLoader.h"
 #include "runtime/cpu/CpuExecutor.h"
 #include "runtime/cpu/CpuGenerator.h"
+#include "runtime/formats/ModelLoader.h"
 
 #include <gtest/gtest.h>
 

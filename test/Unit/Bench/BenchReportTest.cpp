@@ -122,8 +122,7 @@ TEST(BenchReport, UndefinedTpotPrintsADash) {
 }
 
 TEST(Progress, BarShowsTheDoneShare) {
-  EXPECT_EQ(renderProgress("decode", 6, 24, 1.5),
-            "decode  [######------------------]  6/24  1.5 s");
-  EXPECT_EQ(renderProgress("x", 0, 0, 0),
-            "x  [########################]  0/0  0.0 s");
+  EXPECT_EQ(renderProgress("decode", 6, 24),
+            "decode  [######------------------]  6/24");
+  EXPECT_EQ(renderProgress("x", 0, 0), "x  [########################]  0/0");
 }

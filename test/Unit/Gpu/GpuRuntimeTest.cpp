@@ -1,10 +1,10 @@
 // The parts of runtime/gpu that need no GPU: synthetic weights packed the way
 // the kernels read them, and engine directories refused before any device
 // work.
-#include "compiler/Nvrtc/Sha256.h"
 #include "runtime/engine/EngineDirectory.h"
 #include "runtime/gpu/DeviceWeights.h"
 #include "runtime/gpu/EngineFiles.h"
+#include "runtime/support/Sha256.h"
 
 #include <gtest/gtest.h>
 
@@ -102,7 +102,7 @@ protected:
   void writeManifest(const std::string &text) {
     std::ofstream(directory_ / "manifest.json") << text;
     std::ofstream(directory_ / "manifest.sha256")
-        << manifestDigestText(nvrtc::Sha256::hex(nvrtc::Sha256::of(text)));
+        << manifestDigestText(Sha256::hex(Sha256::of(text)));
   }
   std::filesystem::path directory_;
 };

@@ -3,10 +3,10 @@
 // same reference ops in the same order, so logits must agree to float rounding;
 // a difference means the builder wired the graph differently from the model.
 #include "compiler/Interpreter/Interpreter.h"
-#include "compiler/Frontend/ModelLoader.h"
 #include "compiler/Frontend/ModuleBuilder.h"
 #include "dialects/LLM/IR/LLMOps.h"
 #include "runtime/cpu/CpuModel.h"
+#include "runtime/formats/ModelLoader.h"
 
 #include "test/Unit/Support/RelativeError.h"
 

@@ -8,11 +8,11 @@
 // llm-plan-memory: a tensor lives from the launch that writes it to the last
 // launch that reads it (to the end when the function returns it), and a
 // result tied to an operand is the operand's buffer.
-#include "compiler/Frontend/ModelLoader.h"
 #include "compiler/Frontend/ModuleBuilder.h"
 #include "dialects/Kernel/IR/KernelOps.h"
 #include "passes/Passes.h"
 #include "passes/Pipelines.h"
+#include "runtime/formats/ModelLoader.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"

@@ -15,12 +15,12 @@
 // sequence. The step's token is repeated in every row at the same position:
 // the extra rows write the same k/v to the same cache row and compute the same
 // logits, so the cache ends as a one-row step leaves it, and row 0 is compared.
-#include "compiler/Frontend/ModelLoader.h"
 #include "compiler/Frontend/ModuleBuilder.h"
 #include "compiler/Interpreter/Interpreter.h"
 #include "dialects/LLM/IR/LLMOps.h"
 #include "passes/Passes.h"
 #include "passes/Pipelines.h"
+#include "runtime/formats/ModelLoader.h"
 
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"

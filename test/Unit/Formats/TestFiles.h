@@ -1,5 +1,5 @@
-// Helpers shared by the frontend unit tests: a scratch directory that removes
-// itself, raw file writing, and where the cached real model lives.
+// Helpers shared by the model-format unit tests: a scratch directory that
+// removes itself, raw file writing, and where the cached real model lives.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +17,7 @@ class TempDir {
 public:
   TempDir() {
     std::string pattern =
-        (std::filesystem::temp_directory_path() / "llmc-frontend-XXXXXX")
+        (std::filesystem::temp_directory_path() / "llmc-formats-XXXXXX")
             .string();
     std::vector<char> buffer(pattern.begin(), pattern.end());
     buffer.push_back('\0');

@@ -1,7 +1,8 @@
-// Progress: what the compiler is doing, on one self-rewriting stderr line
+// ProgressLine: what a tool is doing, on one self-rewriting stderr line
 // ("[  3.1s] compiling 3 modules for sm_90a [2/3]"), for people watching a
-// terminal. Silent when stderr is not a terminal or when asked to be, so
-// logs and tests see only the tool's real output. Thread-safe.
+// terminal: llm-compile's stages, llm-bench's progress bars. Silent when
+// stderr is not a terminal or when asked to be, so logs and tests see only the
+// tool's real output. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -11,13 +12,13 @@
 
 namespace llmc {
 
-class Progress {
+class ProgressLine {
 public:
   /// Writes to `stream` when `enabled`.
-  Progress(bool enabled, std::FILE *stream = stderr);
+  ProgressLine(bool enabled, std::FILE *stream = stderr);
   /// Enabled when stderr is a terminal and not `quiet`.
-  static Progress forTerminal(bool quiet);
-  ~Progress();
+  static ProgressLine forTerminal(bool quiet);
+  ~ProgressLine();
 
   /// Starts a stage: ends the previous one's line, shows `text`.
   void stage(const std::string &text);

@@ -1,7 +1,7 @@
 // Reading JSON files for the format readers (config.json, safetensors indexes):
 // one place that turns I/O failures and nlohmann's parse errors into a Status
-// naming the file and the byte offset, so no JSON exception leaves the
-// frontend.
+// naming the file and the byte offset, so no JSON exception leaves a
+// reader.
 #pragma once
 
 #include "runtime/Status.h"

@@ -1,10 +1,10 @@
 // Tests of loadModel, makeSyntheticModel and checkWeights: format detection,
 // tokenizer discovery, the weight/config contract, and synthetic models of the
 // example configs.
-#include "compiler/Frontend/ModelLoader.h"
-#include "compiler/Frontend/SafetensorsWriter.h"
+#include "runtime/formats/ModelLoader.h"
+#include "runtime/formats/SafetensorsWriter.h"
 #include "runtime/model/WeightNames.h"
-#include "test/Unit/Frontend/TestFiles.h"
+#include "test/Unit/Formats/TestFiles.h"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
 // Implementation of the safetensors readers: header validation and zero-copy
 // tensors over a memory map.
-#include "compiler/Frontend/Safetensors.h"
+#include "runtime/formats/Safetensors.h"
 
-#include "compiler/Frontend/JsonFile.h"
 #include "runtime/files/JsonDepth.h"
+#include "runtime/files/JsonFile.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,5 +1,6 @@
-// Sha256: incremental SHA-256 over OpenSSL's libcrypto, for compile-cache keys
-// and cache entry checksums.
+// Sha256: incremental SHA-256 over OpenSSL's libcrypto: the compile cache's
+// keys and entry checksums, and the digests that tie an engine directory's
+// files to its manifest (written by the compiler, checked by the runtime).
 #pragma once
 
 #include <array>
@@ -10,7 +11,7 @@
 
 struct evp_md_ctx_st; // OpenSSL's EVP_MD_CTX, kept out of this header
 
-namespace llmc::nvrtc {
+namespace llmc {
 
 /// Feeds bytes in pieces; digest() finishes. Use each object for one digest.
 class Sha256 {
@@ -38,4 +39,4 @@ private:
   ::evp_md_ctx_st *context_;
 };
 
-} // namespace llmc::nvrtc
+} // namespace llmc

@@ -1,8 +1,8 @@
 // Implementation of parseHfConfig: field-by-field reading of a Hugging Face
 // config.json with messages that name the file, the field and what was wrong.
-#include "compiler/Frontend/HfConfig.h"
+#include "runtime/formats/HfConfig.h"
 
-#include "compiler/Frontend/JsonFile.h"
+#include "runtime/files/JsonFile.h"
 
 #include <algorithm>
 #include <cstdint>

@@ -2,7 +2,7 @@
 // and the WeightStore, and ModelConfig's checks.
 #include "runtime/model/WeightStore.h"
 #include "runtime/model/ModelConfig.h"
-#include "test/Unit/Frontend/TestFiles.h"
+#include "test/Unit/Formats/TestFiles.h"
 
 #include <gtest/gtest.h>
 

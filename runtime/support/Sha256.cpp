@@ -1,10 +1,10 @@
 // SHA-256 through libcrypto's EVP interface (the low-level SHA256_* functions
 // are deprecated in OpenSSL 3).
-#include "compiler/Nvrtc/Sha256.h"
+#include "runtime/support/Sha256.h"
 
 #include <openssl/evp.h>
 
-namespace llmc::nvrtc {
+namespace llmc {
 
 // EVP_DigestInit_ex and friends only fail when the context cannot be allocated
 // or the provider is unusable, neither of which a caller could recover from;
@@ -52,4 +52,4 @@ std::string Sha256::hex(const Digest &digest) {
   return text;
 }
 
-} // namespace llmc::nvrtc
+} // namespace llmc

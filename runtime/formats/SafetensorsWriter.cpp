@@ -1,7 +1,7 @@
 // Implementation of writeSafetensors.
-#include "compiler/Frontend/SafetensorsWriter.h"
+#include "runtime/formats/SafetensorsWriter.h"
 
-#include "compiler/Frontend/Safetensors.h"
+#include "runtime/formats/Safetensors.h"
 
 #include <cerrno>
 #include <cstring>

@@ -1,5 +1,5 @@
 // Implementation of readJsonFile / parseJson / describeJsonType.
-#include "compiler/Frontend/JsonFile.h"
+#include "runtime/files/JsonFile.h"
 
 #include "runtime/files/JsonDepth.h"
 #include "runtime/files/RegularFile.h"

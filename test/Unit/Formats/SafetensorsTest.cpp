@@ -1,9 +1,9 @@
 // Tests of the safetensors reader and writer: round trips, and one test per way
 // a file can be broken (each must be refused with a message naming the
 // problem).
-#include "compiler/Frontend/Safetensors.h"
-#include "compiler/Frontend/SafetensorsWriter.h"
-#include "test/Unit/Frontend/TestFiles.h"
+#include "runtime/formats/Safetensors.h"
+#include "runtime/formats/SafetensorsWriter.h"
+#include "test/Unit/Formats/TestFiles.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Tests of parseHfConfig: real Llama configs, defaults, and one test per kind
 // of error (each message must name the file and the field).
-#include "compiler/Frontend/HfConfig.h"
-#include "test/Unit/Frontend/TestFiles.h"
+#include "runtime/formats/HfConfig.h"
+#include "test/Unit/Formats/TestFiles.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

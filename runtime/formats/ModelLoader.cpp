@@ -1,10 +1,10 @@
 // Implementation of loadModel, makeSyntheticModel and checkWeights: format
 // detection and the contract between a config and its weights.
-#include "compiler/Frontend/ModelLoader.h"
+#include "runtime/formats/ModelLoader.h"
 
-#include "compiler/Frontend/HfConfig.h"
-#include "compiler/Frontend/Llama2cCheckpoint.h"
-#include "compiler/Frontend/Safetensors.h"
+#include "runtime/formats/HfConfig.h"
+#include "runtime/formats/Llama2cCheckpoint.h"
+#include "runtime/formats/Safetensors.h"
 #include "runtime/model/WeightNames.h"
 
 #include <filesystem>

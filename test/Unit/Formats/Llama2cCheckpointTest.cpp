@@ -1,9 +1,9 @@
 // Tests of the llama2.c checkpoint reader: the real stories15M (skipped when
 // the model cache is empty), a small hand-made checkpoint with a separate
 // classifier and GQA, and files whose size disagrees with their header.
-#include "compiler/Frontend/Llama2cCheckpoint.h"
+#include "runtime/formats/Llama2cCheckpoint.h"
 #include "runtime/model/WeightNames.h"
-#include "test/Unit/Frontend/TestFiles.h"
+#include "test/Unit/Formats/TestFiles.h"
 
 #include <gtest/gtest.h>
 

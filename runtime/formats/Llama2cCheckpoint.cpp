@@ -1,5 +1,5 @@
 // Implementation of loadLlama2cCheckpoint.
-#include "compiler/Frontend/Llama2cCheckpoint.h"
+#include "runtime/formats/Llama2cCheckpoint.h"
 
 #include "runtime/model/WeightNames.h"
 
