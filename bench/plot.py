@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""Draws llm-bench's JSON reports as PNG charts.
+"""Draws llm-bench's and llm-serve-bench's JSON reports as PNG charts.
 
     /usr/bin/python3 bench/plot.py REPORT.json [REPORT.json ...] [-o DIR]
 
-Each chart is drawn when the reports hold its workload:
+Each chart is drawn when the reports hold its workload. From llm-bench
+reports:
   throughput_vs_batch.png    decode (steady decode tokens/s per batch) and
                              concurrency (output tokens/s per level), with
                              llm-estimate's prediction dashed
@@ -13,6 +14,12 @@ Each chart is drawn when the reports hold its workload:
                              prompt length, predicted dashed
   static_vs_continuous.png   static-vs-continuous: output tokens/s and median
                              E2E latency of both modes
+From llm-serve-bench reports (--json):
+  online_latency_vs_throughput.png
+                             TTFT p50 and p99 and TPOT p50 against achieved
+                             output tokens/s, Poisson rows and concurrency
+                             rows as separate series, each point labelled
+                             with its rate or client count
 
 Several reports (engines, devices, commits) are drawn as separate series,
 labelled with the model, the engine and the device. Uses Debian's python3-matplotlib
@@ -186,9 +193,62 @@ def static_vs_continuous(reports, directory):
     save(figure, directory, "static_vs_continuous.png")
 
 
+def online_points(report, workload):
+    """The report's rows of one online workload that produced tokens, in the
+    order of their load (rate, with "all at once" last, or client count)."""
+    rows = [r for r in results(report, workload) if r["latency"]["ttft"]["count"] > 0]
+    if workload == "poisson":
+        rows.sort(key=lambda r: float("inf") if r["params"]["rate"] is None else r["params"]["rate"])
+        labels = ["all" if r["params"]["rate"] is None else f"{r['params']['rate']:g}/s" for r in rows]
+    else:
+        rows.sort(key=lambda r: r["params"]["concurrency"])
+        labels = [str(r["params"]["concurrency"]) for r in rows]
+    return rows, labels
+
+
+def online_latency_vs_throughput(reports, directory):
+    figure, (ttft_axes, tpot_axes) = plt.subplots(1, 2, figsize=(11, 4.5))
+    drawn = False
+    styles = {"poisson": ("tab:blue", "Poisson"), "concurrency": ("tab:orange", "concurrency")}
+    for report in reports:
+        for workload, (color, name) in styles.items():
+            rows, labels = online_points(report, workload)
+            if not rows:
+                continue
+            label = f"{report.get('url', '?')}: {name}"
+            rates = [r["throughput"]["output_tokens_per_second"] for r in rows]
+            ttft = [1e3 * r["latency"]["ttft"]["median"] for r in rows]
+            ttft_axes.plot(rates, ttft, "o-", color=color, label=f"{label} p50")
+            ttft_axes.plot(rates, [1e3 * r["latency"]["ttft"]["p99"] for r in rows], "v:", color=color,
+                           label=f"{label} p99")
+            for x, y, t in zip(rates, ttft, labels):
+                ttft_axes.annotate(t, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+            tpot_rows = [(x, 1e3 * r["latency"]["tpot"]["median"], t)
+                         for x, r, t in zip(rates, rows, labels) if r["latency"]["tpot"]["count"] > 0]
+            if tpot_rows:
+                xs, ys, _ = zip(*tpot_rows)
+                tpot_axes.plot(xs, ys, "o-", color=color, label=f"{label} p50")
+                for x, y, t in tpot_rows:
+                    tpot_axes.annotate(t, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+            drawn = True
+    if not drawn:
+        plt.close(figure)
+        return
+    for axes, ylabel, title in ((ttft_axes, "TTFT (ms)", "Time to first token"),
+                                (tpot_axes, "TPOT (ms)", "Time per output token")):
+        axes.set_xlabel("achieved output tokens/s")
+        axes.set_ylabel(ylabel)
+        axes.set_title(title)
+        axes.grid(True, alpha=0.3)
+        axes.legend(fontsize=7)
+    figure.suptitle("Online latency against throughput (labels: arrival rate or clients)", fontsize=10)
+    save(figure, directory, "online_latency_vs_throughput.png")
+
+
 def main(argv):
-    parser = argparse.ArgumentParser(description="Draws llm-bench JSON reports as PNG charts.")
-    parser.add_argument("reports", nargs="+", help="llm-bench --json outputs")
+    parser = argparse.ArgumentParser(
+        description="Draws llm-bench and llm-serve-bench JSON reports as PNG charts.")
+    parser.add_argument("reports", nargs="+", help="llm-bench or llm-serve-bench --json outputs")
     parser.add_argument("-o", "--output", default=".", help="directory for the PNG files")
     args = parser.parse_args(argv)
     reports = []
@@ -198,14 +258,17 @@ def main(argv):
                 report = json.load(f)
         except (OSError, json.JSONDecodeError) as error:
             sys.exit(f"plot.py: error: {path}: {error}")
-        if report.get("tool") != "llm-bench":
-            sys.exit(f"plot.py: error: {path} is not an llm-bench report")
+        if report.get("tool") not in ("llm-bench", "llm-serve-bench"):
+            sys.exit(f"plot.py: error: {path} is not an llm-bench or llm-serve-bench report")
         reports.append(report)
     os.makedirs(args.output, exist_ok=True)
-    throughput_vs_batch(reports, args.output)
-    latency_vs_throughput(reports, args.output)
-    ttft_vs_prompt(reports, args.output)
-    static_vs_continuous(reports, args.output)
+    offline = [r for r in reports if r["tool"] == "llm-bench"]
+    online = [r for r in reports if r["tool"] == "llm-serve-bench"]
+    throughput_vs_batch(offline, args.output)
+    latency_vs_throughput(offline, args.output)
+    ttft_vs_prompt(offline, args.output)
+    static_vs_continuous(offline, args.output)
+    online_latency_vs_throughput(online, args.output)
 
 
 if __name__ == "__main__":

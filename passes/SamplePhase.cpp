@@ -17,12 +17,15 @@ mlir::llm::buildSampleFunction(ModuleOp module, int64_t vocab,
                                const llmc::KernelOptions &options) {
   llmc::StatusOr<llmc::KernelChoice> sampling =
       llmc::selectSampling(vocab, options);
+  llmc::StatusOr<llmc::KernelChoice> logprobs =
+      llmc::selectLogprobs(vocab, options);
   llmc::StatusOr<llmc::KernelChoice> slotUpdate =
       llmc::selectSlotUpdate(options);
-  if (!sampling || !slotUpdate)
-    return module.emitError()
-           << kPassName << ": cannot sample: "
-           << (sampling ? slotUpdate.status() : sampling.status()).message();
+  for (const llmc::Status &status :
+       {sampling.status(), logprobs.status(), slotUpdate.status()})
+    if (!status.isOk())
+      return module.emitError()
+             << kPassName << ": cannot sample: " << status.message();
 
   OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
   MLIRContext *context = module.getContext();
@@ -38,7 +41,7 @@ mlir::llm::buildSampleFunction(ModuleOp module, int64_t vocab,
   for (StringRef name : kernel::getSlotNames())
     slotArrays.push_back(kernel::SlotAttr::get(context, name));
 
-  // Sampling(logits, the 12 slot arrays, slot_mask, sampled).
+  // Sampling(logits, the slot arrays, slot_mask, sampled).
   LaunchRequest draw{"sample_tokens", loc};
   draw.resultTypes = {
       RankedTensorType::get({options.maxSlots}, builder.getI32Type())};
@@ -48,7 +51,21 @@ mlir::llm::buildSampleFunction(ModuleOp module, int64_t vocab,
   draw.args.push_back(kernel::ResultAttr::get(context, 0));
   kernel::LaunchOp sampled = buildLaunch(builder, *sampling, draw);
 
-  // SlotUpdate(the 12 slot arrays, sampled, slot_mask, token_ring,
+  // Logprobs(logits, the slot arrays, slot_mask, sampled, logprob_ring,
+  // step_counter, ring_rows): before the update, which moves the step
+  // counter that picks the ring row.
+  LaunchRequest score{"sample_logprobs", loc};
+  score.operands = {sampled.getResult(0)};
+  score.args = {kernel::InputAttr::get(context, "logits")};
+  llvm::append_range(score.args, slotArrays);
+  score.args.push_back(kernel::InputAttr::get(context, "slot_mask"));
+  score.args.push_back(kernel::OperandAttr::get(context, 0));
+  for (StringRef name : {"logprob_ring", "step_counter"})
+    score.args.push_back(kernel::InputAttr::get(context, name));
+  score.args.push_back(kernel::ScalarAttr::get(context, "ring_rows"));
+  buildLaunch(builder, *logprobs, score);
+
+  // SlotUpdate(the slot arrays, sampled, slot_mask, token_ring,
   // step_counter, ring_rows).
   LaunchRequest update{"sample_slot_update", loc};
   update.operands = {sampled.getResult(0)};

@@ -1,8 +1,10 @@
 // SamplePhase: builds @sample, the phase with no llm counterpart that closes
 // every step: Sampling draws one token per slot from the logits the step
-// wrote (the runtime binds them as the "logits" input), and SlotUpdate
-// appends it to the slot state, detects stops and publishes it to the token
-// ring (compiler/kernels/SlotState.cuh). Rows are slots: max-slots of them.
+// wrote (the runtime binds them as the "logits" input), Logprobs writes the
+// log-probabilities of the slots that ask for them to the logprob ring
+// (compiler/kernels/Logprobs.cuh), and SlotUpdate appends the token to the
+// slot state, detects stops and publishes it to the token ring
+// (compiler/kernels/SlotState.cuh). Rows are slots: max-slots of them.
 #pragma once
 
 #include "compiler/kernels/registry/KernelSelection.h"

@@ -393,6 +393,42 @@ __device__ Crossing firstCrossing(Term term, double initial, double threshold,
   return result;
 }
 
+/// The k largest logits of a row, ties at the k-th broken by lower id:
+/// element i (with key orderedKey(row[i])) is one of them when key > tau, or
+/// key == tau and i <= tauLast.
+struct TopKBoundary {
+  unsigned tau;
+  int tauLast;
+  __device__ __forceinline__ bool keeps(int i, unsigned key) const {
+    return key > tau || (key == tau && i <= tauLast);
+  }
+};
+
+/// The boundary of the k largest logits of row[0 .. Vocab); k <= 0 or
+/// k >= Vocab keeps everything. A radix select finds tau, then the lowest ids
+/// among the keys equal to tau make up the rest. Every thread gets it.
+template <int Vocab, int Threads>
+__device__ TopKBoundary findTopKBoundary(const float *row, int k,
+                                         SamplerShared<Threads> &shared) {
+  TopKBoundary boundary{0u, Vocab - 1};
+  if (k <= 0 || k >= Vocab)
+    return boundary;
+  const Selection selection = selectDescending<Vocab, Threads, false>(
+      row, [](int, unsigned) { return true; }, [](int) { return 1.0; },
+      static_cast<double>(k), shared);
+  boundary.tau = selection.key;
+  const double needed = static_cast<double>(k) - selection.above;
+  const unsigned tau = boundary.tau;
+  const Crossing crossing = firstCrossing<Vocab, Threads, true>(
+      [&](int i, double &w) {
+        w = 1.0;
+        return orderedKey(row[i]) == tau;
+      },
+      0.0, needed, shared);
+  boundary.tauLast = crossing.index >= 0 ? crossing.index : Vocab - 1;
+  return boundary;
+}
+
 /// The reference's sampling procedure for one row of logits (see the file
 /// comment). Every thread of the block calls it and gets the token.
 template <int Vocab, int Threads>
@@ -414,27 +450,11 @@ __device__ int sampleRow(const float *row, float temperature, int topK,
     return exp((static_cast<double>(row[i]) - maxLogit) / t) / total;
   };
 
-  // Top-k: kept_k(i) = key > tau || (key == tau && i <= tauLast). The
-  // defaults keep everything.
-  unsigned tau = 0u;
-  int tauLast = Vocab - 1;
-  if (topK > 0 && topK < Vocab) {
-    const Selection selection = selectDescending<Vocab, Threads, false>(
-        row, [](int, unsigned) { return true; }, [](int) { return 1.0; },
-        static_cast<double>(topK), shared);
-    tau = selection.key;
-    // Keys equal to tau make up the rest, lowest ids first.
-    const double needed = static_cast<double>(topK) - selection.above;
-    const Crossing crossing = firstCrossing<Vocab, Threads, true>(
-        [&](int i, double &w) {
-          w = 1.0;
-          return orderedKey(row[i]) == tau;
-        },
-        0.0, needed, shared);
-    tauLast = crossing.index >= 0 ? crossing.index : Vocab - 1;
-  }
+  // Top-k: kept_k(i) = key > tau || (key == tau && i <= tauLast).
+  const TopKBoundary topKBoundary =
+      findTopKBoundary<Vocab, Threads>(row, topK, shared);
   auto keptByTopK = [&](int i, unsigned key) {
-    return key > tau || (key == tau && i <= tauLast);
+    return topKBoundary.keeps(i, key);
   };
 
   // Top-p over the top-k survivors: kept(i) = kept_k(i) && (key > kappa ||

@@ -208,6 +208,8 @@ EngineStats Engine::stats() const {
   std::lock_guard<std::mutex> lock(mutex_);
   EngineStats s = stats_;
   s.hostToDeviceCopies = executor_->hostToDeviceCopies();
+  s.wallSecondsTotal =
+      std::chrono::duration<double>(Clock::now() - started_).count();
   return s;
 }
 
@@ -240,7 +242,9 @@ std::vector<LaunchRecord> Engine::launchProfile() const {
 
 void Engine::resetStats() {
   std::lock_guard<std::mutex> lock(mutex_);
+  const double busyTotal = stats_.deviceBusySecondsTotal;
   stats_ = EngineStats{};
+  stats_.deviceBusySecondsTotal = busyTotal;
   profile_.clear();
 }
 
@@ -368,6 +372,7 @@ Status Engine::collectOldest() {
     stats_.wordWritesBeforeDecodeOnlySteps += step.wordWrites;
   }
   stats_.gpuBusyMs += step.busyMs;
+  stats_.deviceBusySecondsTotal += step.busyMs / 1e3;
   stats_.gapMs += step.gapMs;
   stats_.gaps += step.gaps;
   stats_.preemptions += preemptions;

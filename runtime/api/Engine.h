@@ -117,6 +117,12 @@ struct EngineStats {
   /// entries, released slots).
   uint64_t wordWritesBeforeDecodeOnlySteps = 0;
   int64_t preemptions = 0; ///< summed over finished requests
+  /// Since the engine started, never reset by resetStats() (the server's
+  /// Prometheus counters): the device time of every collected step's work,
+  /// and the wall time the engine loop has run. Their increments over a
+  /// window give the device's busy share in that window.
+  double deviceBusySecondsTotal = 0;
+  double wallSecondsTotal = 0;
 
   /// Share of the time the GPU was busy across the measured steps.
   double gpuBusyFraction() const {
@@ -163,7 +169,8 @@ public:
   /// Every launch of the steps collected since the last resetStats(), in
   /// the order they ran; empty unless options.device.profileLaunches.
   std::vector<LaunchRecord> launchProfile() const;
-  /// Resets the measurements (e.g. after a warm-up), the launch profile too.
+  /// Resets the measurements (e.g. after a warm-up), the launch profile too;
+  /// the *Total counters keep counting.
   void resetStats();
 
 private:
@@ -197,6 +204,7 @@ private:
   bool stopping_ = false;
   EngineStats stats_;
   std::vector<LaunchRecord> profile_;
+  const Clock::time_point started_ = Clock::now();
 
   // Loop-thread state.
   std::deque<int64_t> inFlight_; // steps launched, not collected

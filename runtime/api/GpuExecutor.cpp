@@ -56,7 +56,19 @@ GpuExecutor::load(const std::string &engineDirectory,
 }
 
 GpuExecutor::GpuExecutor(std::unique_ptr<gpu::DeviceModel> device)
-    : device_(std::move(device)) {}
+    : device_(std::move(device)),
+      reportsLogprobs_(sampleComputesLogprobs(device_->manifest())) {}
+
+bool sampleComputesLogprobs(const Manifest &manifest) {
+  const Phase *sample = manifest.findPhase("sample");
+  if (!sample)
+    return false;
+  for (const KernelLaunch &launch : sample->launches)
+    for (const KernelArg &arg : launch.args)
+      if (arg.kind == ArgKind::Input && arg.name == "logprob_ring")
+        return true;
+  return false;
+}
 
 ExecutorLimits GpuExecutor::limits() const {
   const Manifest &m = device_->manifest();
@@ -84,6 +96,7 @@ Status GpuExecutor::launch(const serving::StepPlan &plan) {
     slot.topK = int32_t(init.sampling.topK);
     slot.topP = init.sampling.topP;
     slot.seed = init.sampling.seed;
+    slot.topLogprobs = init.topLogprobs;
     LLMC_RETURN_IF_ERROR(device_->admit(init.slot, slot));
   }
   std::vector<gpu::BlockTableEntry> entries;
@@ -140,6 +153,11 @@ StatusOr<StepResult> GpuExecutor::collect() {
       event.slot = int32_t(t.slot);
       event.token = t.token;
       event.finishReason = t.reason;
+      if (t.logprob) {
+        event.logprob = *t.logprob;
+        for (const auto &[id, logprob] : t.topLogprobs)
+          event.topLogprobs.push_back({id, logprob});
+      }
       result.events.push_back(std::move(event));
     }
     if (device_->profilesLaunches()) {

@@ -41,8 +41,8 @@ public:
     return device_->manifest().config;
   }
   std::string deviceName() const override { return device_->device().name; }
-  // TODO(#13): the sample kernel writes token ids only.
-  bool reportsLogprobs() const override { return false; }
+  /// sampleComputesLogprobs of the engine.
+  bool reportsLogprobs() const override { return reportsLogprobs_; }
   /// Step N + 1 is queued while the GPU runs step N.
   int maxInFlight() const override { return 2; }
   Status bindToThisThread() override { return device_->bindToThisThread(); }
@@ -59,7 +59,13 @@ private:
   std::unique_ptr<gpu::DeviceModel> device_;
   std::deque<InFlightStep> inFlight_;
   std::optional<int64_t> lastTicket_;
+  bool reportsLogprobs_ = false;
 };
+
+/// Whether an engine's @sample phase computes log-probabilities: its
+/// Logprobs launch is the one that binds the logprob ring (engines compiled
+/// before that kernel have none).
+bool sampleComputesLogprobs(const Manifest &manifest);
 
 /// Loads `engineDirectory` onto the GPU and starts an Engine on it.
 StatusOr<std::unique_ptr<Engine>>

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <numeric>
 #include <string>
 
 namespace llmc {
@@ -85,30 +84,16 @@ Status CpuExecutor::materialize(Slot &slot, int32_t s, int32_t upTo) {
   return Status::ok();
 }
 
-/// The log-probability of `token` and of the `top` most likely tokens, from
-/// log-softmax(logits[vocab]) in double.
+/// The log-probability of `token` and of the `top` most likely tokens
+/// (ref::tokenLogprobs, which the GPU's Logprobs kernel matches).
 static void fillLogprobs(const float *logits, size_t vocab, int32_t token,
                          int32_t top, float &logprob,
                          std::vector<serving::TokenLogprob> &topLogprobs) {
-  const double peak = *std::max_element(logits, logits + vocab);
-  double sum = 0;
-  for (size_t i = 0; i < vocab; ++i)
-    sum += std::exp(double(logits[i]) - peak);
-  const double logZ = peak + std::log(sum);
-  logprob = float(double(logits[size_t(token)]) - logZ);
-  if (top <= 0)
-    return;
-  std::vector<int32_t> ids(vocab);
-  std::iota(ids.begin(), ids.end(), 0);
-  const size_t k = std::min(size_t(top), ids.size());
-  std::partial_sort(ids.begin(), ids.begin() + ptrdiff_t(k), ids.end(),
-                    [&](int32_t a, int32_t b) {
-                      return logits[size_t(a)] > logits[size_t(b)] ||
-                             (logits[size_t(a)] == logits[size_t(b)] && a < b);
-                    });
-  for (size_t i = 0; i < k; ++i)
-    topLogprobs.push_back(
-        {ids[i], float(double(logits[size_t(ids[i])]) - logZ)});
+  ref::TokenLogprobs scored =
+      ref::tokenLogprobs(logits, int64_t(vocab), token, top);
+  logprob = scored.logprob;
+  for (const auto &[id, value] : scored.top)
+    topLogprobs.push_back({id, value});
 }
 
 StatusOr<std::vector<ScoredToken>>

@@ -22,6 +22,10 @@ namespace engine {
 /// Stop ids a slot holds besides its end-of-sequence id; unused entries are -1.
 constexpr int kMaxStopIds = 4;
 
+/// Most alternatives a slot may ask log-probabilities for (OpenAI's limit on
+/// `logprobs` / `top_logprobs`).
+constexpr int kMaxTopLogprobs = 20;
+
 /// Why a slot stopped: the codes of the `finished` slot array and of a token
 /// ring entry. When several conditions hold at once the first in this order is
 /// reported (the CPU generator checks in the same order): stop token, then max
@@ -78,7 +82,10 @@ constexpr const char *finishReasonName(FinishReason reason) {
   /* 1: no nucleus filter */                                                   \
   X(top_ps, float, topPs, 1, false)                                            \
   /* the sampling seed */                                                      \
-  X(seeds, unsigned long long, seeds, 1, false)
+  X(seeds, unsigned long long, seeds, 1, false)                                \
+  /* -1: no log-probabilities; n in [0, kMaxTopLogprobs]: the sampled */       \
+  /* token's and the n most likely tokens' (LogprobRingEntry) */               \
+  X(top_logprobs, int, topLogprobs, 1, false)
 
 /// `T *` for an array the kernels write, `const T *` for one they only read.
 template <bool Writable, typename T> struct SlotPointer {
@@ -131,7 +138,8 @@ constexpr SlotArrayInfo kSlotArrays[] = {
   X(logits)          /* fp32 [max_slots, vocab]: the phase before sample */    \
   X(slot_mask)       /* int32 [max_slots] or null: slots a sample takes */     \
   X(token_ring)      /* TokenRingEntry [ring_rows, max_slots], host-mapped */  \
-  X(step_counter)    /* uint32: slot updates run so far */
+  X(logprob_ring) /* LogprobRingEntry [ring_rows, max_slots], host-mapped */   \
+  X(step_counter) /* uint32: slot updates run so far */
 
 // The int32 values a launch receives per run (binding kind `scalar`):
 // X(name).
@@ -160,6 +168,19 @@ constexpr const char *kScalarNames[] = {
 struct alignas(8) TokenRingEntry {
   int token;
   int finishReason; ///< a FinishReason after this token (0: still running)
+};
+
+/// What slot s's log-probabilities were at one slot update, beside its token
+/// ring entry (same ring row, same slot), written only for slots with
+/// top_logprobs >= 0. Log-probabilities are log-softmax of the raw logits
+/// (before temperature and filters), the alternatives ordered by logit
+/// descending and then by id ascending. The host resets `count` to -1 after
+/// reading an entry, as it resets a token entry.
+struct LogprobRingEntry {
+  float logprob; ///< the sampled token's
+  int count;     ///< alternatives in ids/logprobs; -1: not written
+  int ids[kMaxTopLogprobs];
+  float logprobs[kMaxTopLogprobs];
 };
 
 } // namespace engine

@@ -242,6 +242,14 @@ Status DeviceModel::allocateBuffers(const DeviceOptions &options) {
   auto *entries = static_cast<engine::TokenRingEntry *>(tokenRing_.data());
   for (size_t i = 0; i < size_t(ringRows_) * size_t(slots); ++i)
     entries[i] = engine::TokenRingEntry{-1, 0};
+  LLMC_ASSIGN_OR_RETURN(logprobRing_, cuda::PinnedBuffer::allocate(
+                                          *driver_,
+                                          size_t(ringRows_) * size_t(slots) *
+                                              sizeof(engine::LogprobRingEntry),
+                                          CU_MEMHOSTALLOC_DEVICEMAP));
+  auto *scored = static_cast<engine::LogprobRingEntry *>(logprobRing_.data());
+  for (size_t i = 0; i < size_t(ringRows_) * size_t(slots); ++i)
+    scored[i].count = -1;
 
   // Per-step staging: a prefill's inputs, every slot's admission and every
   // block-table entry, each at most once per step.
@@ -306,6 +314,7 @@ BindingTargets DeviceModel::targetsFor(const Phase &phase,
     t.constants[name] = buffer.pointer();
   t.inputs["block_tables"] = blockTables_.pointer();
   t.inputs["token_ring"] = CUdeviceptr(tokenRing_.data());
+  t.inputs["logprob_ring"] = CUdeviceptr(logprobRing_.data());
   t.inputs["step_counter"] = stepCounter_.pointer();
   return t;
 }
@@ -367,6 +376,7 @@ Status DeviceModel::admit(int slot, const SlotInit &init) {
   LLMC_RETURN_IF_ERROR(put("temperatures", &init.temperature, 4));
   LLMC_RETURN_IF_ERROR(put("top_ks", &init.topK, 4));
   LLMC_RETURN_IF_ERROR(put("top_ps", &init.topP, 4));
+  LLMC_RETURN_IF_ERROR(put("top_logprobs", &init.topLogprobs, 4));
   return put("seeds", &init.seed, 8);
 }
 
@@ -581,15 +591,31 @@ DeviceModel::collect(const StepTicket &ticket) {
   std::vector<SlotToken> tokens;
   if (ticket.sampled) {
     const int64_t slots = maxSlots();
-    auto *row = static_cast<engine::TokenRingEntry *>(tokenRing_.data()) +
-                (ticket.updateIndex % uint64_t(ringRows_)) * uint64_t(slots);
+    const uint64_t first =
+        (ticket.updateIndex % uint64_t(ringRows_)) * uint64_t(slots);
+    auto *row =
+        static_cast<engine::TokenRingEntry *>(tokenRing_.data()) + first;
+    auto *scoredRow =
+        static_cast<engine::LogprobRingEntry *>(logprobRing_.data()) + first;
     for (int64_t s = 0; s < slots; ++s) {
       volatile engine::TokenRingEntry *entry = row + s;
       if (entry->token < 0)
         continue;
-      tokens.push_back(
-          SlotToken{int(s), entry->token, FinishReason(entry->finishReason)});
+      SlotToken &token = tokens.emplace_back();
+      token.slot = int(s);
+      token.token = entry->token;
+      token.reason = FinishReason(entry->finishReason);
       entry->token = -1;
+      // The Logprobs kernel wrote this slot's entry of the same row if its
+      // request asked for log-probabilities.
+      volatile engine::LogprobRingEntry *scored = scoredRow + s;
+      if (scored->count < 0)
+        continue;
+      token.logprob = scored->logprob;
+      for (int i = 0; i < std::min(int(scored->count), engine::kMaxTopLogprobs);
+           ++i)
+        token.topLogprobs.emplace_back(scored->ids[i], scored->logprobs[i]);
+      scored->count = -1;
     }
   }
   step.pending = false;

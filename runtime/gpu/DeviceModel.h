@@ -8,8 +8,9 @@
 // the weights. A decode step is one CUDA graph replay (decode launches + sample
 // launches, captured per bucket of active rows) and queues no host-to-device
 // copy. New tokens come back through a ring of pinned, device-mapped entries
-// that the slot update kernel writes; the host reads a step's row once the
-// step's event completes.
+// that the slot update kernel writes (and, for the slots that ask, their
+// log-probabilities through a second ring beside it that the Logprobs kernel
+// writes); the host reads a step's row once the step's event completes.
 //
 // Host-to-device copies happen only for work that is not a decode step:
 // admitting a request into a slot and a prefill batch's chunk tables. Each
@@ -44,6 +45,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace llmc::gpu {
@@ -79,6 +81,9 @@ struct SlotInit {
   uint64_t seed = 0;
   /// Tokens already generated (a recomputed request continues its count).
   int32_t generated = 0;
+  /// -1: no log-probabilities; n >= 0: each token comes with its own and the
+  /// n most likely tokens' (engine::LogprobRingEntry).
+  int32_t topLogprobs = -1;
 };
 
 /// A piece of one sequence's prompt processed by a prefill.
@@ -102,6 +107,10 @@ struct SlotToken {
   int slot = 0;
   int32_t token = 0;
   FinishReason reason = FinishReason::Running;
+  /// With SlotInit::topLogprobs >= 0: the token's log-probability, and the
+  /// most likely tokens' (id, log-probability), most likely first.
+  std::optional<float> logprob;
+  std::vector<std::pair<int32_t, float>> topLogprobs;
 };
 
 /// A queued step, to wait for and collect.
@@ -233,6 +242,7 @@ private:
   std::map<std::string, CUdeviceptr> slotPointers_;
   std::map<std::string, CUdeviceptr> prefillPointers_;
   cuda::PinnedBuffer tokenRing_;
+  cuda::PinnedBuffer logprobRing_; ///< beside tokenRing_, entry for entry
 
   std::vector<std::unique_ptr<StepSlot>> steps_;
   uint64_t stepsQueued_ = 0;

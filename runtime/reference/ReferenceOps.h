@@ -19,6 +19,7 @@
 #include "runtime/reference/ThreadPool.h"
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace llmc::ref {
@@ -100,5 +101,19 @@ int32_t sample(const float *logits, int64_t vocab, const SamplingParams &params,
 /// Uniform float in [0, 1) from (seed, step): a counter-based SplitMix64
 /// hash, 24 random bits.
 float uniformFromCounter(uint64_t seed, uint64_t step);
+
+/// A token's log-probability and the most likely tokens'.
+struct TokenLogprobs {
+  float logprob = 0; ///< of the token asked about
+  /// (id, log-probability) of the `top` most likely tokens: logit
+  /// descending, then id ascending.
+  std::vector<std::pair<int32_t, float>> top;
+};
+
+/// log-softmax of the raw logits[vocab] (no temperature, no filter), in
+/// double: the log-probability of `token` and of the min(top, vocab) most
+/// likely tokens (none when top <= 0). What a request's `logprobs` reports.
+TokenLogprobs tokenLogprobs(const float *logits, int64_t vocab, int32_t token,
+                            int32_t top);
 
 } // namespace llmc::ref

@@ -118,6 +118,16 @@ std::string ServerMetrics::render(const Engine &engine,
   gauge(out, "llmc_device_busy_ratio",
         "Share of the time the device ran steps, between the steps measured",
         stats.gpuBusyFraction());
+  // Counters, so that a scraper can take the busy share of any window:
+  // (busy1 - busy0) / (wall1 - wall0).
+  metric(out, "llmc_device_busy_seconds_total", "counter",
+         "Device time of the engine's steps since it started");
+  out += "llmc_device_busy_seconds_total " +
+         number(stats.deviceBusySecondsTotal) + "\n";
+  metric(out, "llmc_engine_wall_seconds_total", "counter",
+         "Wall time the engine loop has run since it started");
+  out +=
+      "llmc_engine_wall_seconds_total " + number(stats.wallSecondsTotal) + "\n";
   metric(out, "llmc_engine_steps_total", "counter", "Engine steps run");
   out += "llmc_engine_steps_total " + std::to_string(stats.steps) + "\n";
   gauge(out, "llmc_http_connections", "Open HTTP connections",

@@ -31,7 +31,7 @@ struct StopCriteria {
 };
 
 /// Top log-probabilities a slot can report per token.
-constexpr int kMaxTopLogprobs = 20;
+using engine::kMaxTopLogprobs;
 
 struct Request {
   std::vector<int32_t> prompt; ///< token ids (>= 0), BOS included if wanted

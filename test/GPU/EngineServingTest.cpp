@@ -1,8 +1,9 @@
 // The runtime's Engine on a real GPU with a compiled stories15M engine:
 // greedy output against the CPU reference, batch invariance, preemption with
 // a KV pool that is too small, the steady-decode GPU busy share, the
-// per-request errors and cancels that must leave other requests running, and
-// the per-launch profile (decode without graphs, the same tokens).
+// per-request errors and cancels that must leave other requests running, the
+// per-launch profile (decode without graphs, the same tokens), and the
+// log-probabilities of generated tokens (beside unchanged tokens).
 //
 // The engine and the expected story come from the environment (the lit test
 // test/GPU/engine-serving.test compiles the engine and runs the CPU model
@@ -19,11 +20,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <random>
+#include <thread>
 
 namespace llmc {
 namespace {
@@ -148,6 +151,75 @@ TEST(EngineServing, BatchedOutputsEqualEachRequestRunAlone) {
   std::printf("batch invariance: %d of %zu requests differ\n", mismatched,
               requests.size());
   EXPECT_EQ(mismatched, 0);
+}
+
+/// Every token of `stream` with its log-probabilities, until it ends.
+std::vector<StreamToken> scoredTokens(TokenStream &stream) {
+  std::vector<StreamToken> tokens;
+  for (;;) {
+    StreamToken token;
+    bool ended = false;
+    if (stream.tryNext(token, ended))
+      tokens.push_back(std::move(token));
+    else if (ended)
+      return tokens;
+    else
+      std::this_thread::yield();
+  }
+}
+
+TEST(EngineServing, LogprobsComeWithEveryTokenAndLeaveTheTokensAlone) {
+  LLMC_REQUIRE_ENGINE();
+  std::unique_ptr<Engine> engine = makeEngine();
+  ASSERT_TRUE(engine);
+  ASSERT_TRUE(engine->executor().reportsLogprobs());
+  // Greedy with 5 alternatives, seeded with 20, and one that asks for none,
+  // in one batch; each must give the tokens it gives alone without logprobs.
+  std::vector<serving::Request> requests = mixedRequests(3, 11, 60, 40);
+  requests[0].topLogprobs = 5;
+  requests[1].topLogprobs = serving::kMaxTopLogprobs; // seeded (i % 3 == 1)
+  std::vector<std::vector<int32_t>> plain;
+  for (serving::Request request : requests) {
+    request.topLogprobs = -1;
+    plain.push_back(runTogether(*engine, {request})[0]);
+  }
+  std::vector<std::shared_ptr<TokenStream>> streams;
+  for (const serving::Request &request : requests) {
+    auto stream = engine->submit(request);
+    ASSERT_TRUE(stream.isOk()) << stream.status().message();
+    streams.push_back(*stream);
+  }
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const std::vector<StreamToken> tokens = scoredTokens(*streams[i]);
+    std::vector<int32_t> ids;
+    for (const StreamToken &t : tokens) {
+      ids.push_back(t.token);
+      if (requests[i].topLogprobs < 0) {
+        EXPECT_TRUE(t.topLogprobs.empty());
+        continue;
+      }
+      ASSERT_EQ(int(t.topLogprobs.size()), requests[i].topLogprobs);
+      EXPECT_LE(t.logprob, 0.0f);
+      double mass = 0;
+      for (size_t j = 0; j < t.topLogprobs.size(); ++j) {
+        mass += std::exp(double(t.topLogprobs[j].logprob));
+        if (j > 0) {
+          EXPECT_GE(t.topLogprobs[j - 1].logprob, t.topLogprobs[j].logprob);
+        }
+        // The sampled token among the alternatives has its own value.
+        if (t.topLogprobs[j].token == t.token) {
+          EXPECT_EQ(t.topLogprobs[j].logprob, t.logprob);
+        }
+      }
+      EXPECT_LE(mass, 1.0 + 1e-5);
+      if (requests[i].sampling.temperature == 0.0f) { // greedy: the top one
+        EXPECT_EQ(t.topLogprobs[0].token, t.token);
+      }
+    }
+    EXPECT_EQ(ids, plain[i]) << "request " << i;
+  }
+  std::printf("log-probabilities: %zu requests, tokens unchanged\n",
+              requests.size());
 }
 
 TEST(EngineServing, ATooSmallKvPoolCompletesEveryRequestByPreemption) {

@@ -1,5 +1,6 @@
 // The main instantiations of the dense kernels (with the model families'
-// q/k head norm), the sampler and the slot update compile through NVRTC for
+// q/k head norm), the sampler, the log-probabilities and the slot update
+// compile through NVRTC for
 // every target the compiler emits (sm_80, sm_90, sm_90a) without register
 // spills. Needs NVRTC but no GPU, so it runs wherever the toolkit is installed;
 // the ptxas resource lines are printed for the record.
@@ -18,6 +19,7 @@ const char *kInstantiations = R"(
 #include "Gemv.cuh"
 #include "RmsNorm.cuh"
 #include "Rope.cuh"
+#include "Logprobs.cuh"
 #include "Sampling.cuh"
 #include "SlotState.cuh"
 using namespace llmc::kernels;
@@ -120,6 +122,14 @@ extern "C" __global__ void
     sample_128256(const float *logits, SlotState state, const int *slotMask,
                   int *sampled) {
   Sampler::run(logits, state, slotMask, sampled);
+}
+using Logprobs = LogprobsKernel<128256, 256>;
+extern "C" __global__ void
+    __launch_bounds__(Logprobs::kThreads, Logprobs::kMinBlocksPerSm)
+    logprobs_128256(const float *logits, SlotState state, const int *slotMask,
+                    const int *sampled, LogprobRingEntry *ring, int rows,
+                    const unsigned *stepCounter) {
+  Logprobs::run(logits, state, slotMask, sampled, ring, rows, stepCounter);
 }
 extern "C" __global__ void __launch_bounds__(128)
     slot_update(SlotState state, const int *slotMask, const int *sampled,

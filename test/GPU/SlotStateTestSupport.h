@@ -29,6 +29,7 @@ struct HostSlots {
   std::vector<int32_t> topKs;
   std::vector<float> topPs;
   std::vector<uint64_t> seeds;
+  std::vector<int32_t> topLogprobs;
 
   int size() const { return int(tokens.size()); }
 
@@ -48,6 +49,7 @@ struct HostSlots {
     topKs.push_back(0);
     topPs.push_back(1.0f);
     seeds.push_back(0);
+    topLogprobs.push_back(-1);
     return size() - 1;
   }
 };
@@ -55,6 +57,7 @@ struct HostSlots {
 /// The kernels' SlotState, passed by value; its pointers hold device addresses.
 using SlotStateArg = engine::SlotState;
 using TokenRingEntryArg = engine::TokenRingEntry;
+using LogprobRingEntryArg = engine::LogprobRingEntry;
 
 /// The slots on the device, one array per field.
 struct DeviceSlots {
@@ -64,6 +67,7 @@ struct DeviceSlots {
   DeviceArray<int32_t> topKs;
   DeviceArray<float> topPs;
   DeviceArray<uint64_t> seeds;
+  DeviceArray<int32_t> topLogprobs;
   int32_t numSlots = 0;
 
   SlotStateArg arg() const {
@@ -104,6 +108,7 @@ inline StatusOr<DeviceSlots> uploadSlots(const GpuContext &gpu,
   LLMC_ASSIGN_OR_RETURN(d.topKs, gpu.upload(host.topKs));
   LLMC_ASSIGN_OR_RETURN(d.topPs, gpu.upload(host.topPs));
   LLMC_ASSIGN_OR_RETURN(d.seeds, gpu.upload(host.seeds));
+  LLMC_ASSIGN_OR_RETURN(d.topLogprobs, gpu.upload(host.topLogprobs));
   d.numSlots = host.size();
   return d;
 }

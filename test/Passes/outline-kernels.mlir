@@ -99,8 +99,10 @@
 
 // CHECK-LABEL: func.func @sample()
 // CHECK-SAME: attributes {kernel.max_rows = 4 : i64, kernel.phase = "sample"}
-// CHECK-NEXT: %[[T:.+]] = kernel.launch "sample_tokens"() {args = [#kernel.input<"logits">, #kernel.slot<"tokens">, #kernel.slot<"positions">, #kernel.slot<"generated">, #kernel.slot<"finished">, #kernel.slot<"max_new_tokens">, #kernel.slot<"stop_ids">, #kernel.slot<"eos_ids">, #kernel.slot<"context_limits">, #kernel.slot<"temperatures">, #kernel.slot<"top_ks">, #kernel.slot<"top_ps">, #kernel.slot<"seeds">, #kernel.input<"slot_mask">, #kernel.result<0>]
+// CHECK-NEXT: %[[T:.+]] = kernel.launch "sample_tokens"() {args = [#kernel.input<"logits">, #kernel.slot<"tokens">, #kernel.slot<"positions">, #kernel.slot<"generated">, #kernel.slot<"finished">, #kernel.slot<"max_new_tokens">, #kernel.slot<"stop_ids">, #kernel.slot<"eos_ids">, #kernel.slot<"context_limits">, #kernel.slot<"temperatures">, #kernel.slot<"top_ks">, #kernel.slot<"top_ps">, #kernel.slot<"seeds">, #kernel.slot<"top_logprobs">, #kernel.input<"slot_mask">, #kernel.result<0>]
 // CHECK-SAME: grid = ["4", "1", "1"], params = {Threads = 256 : i64, Vocab = 256 : i64}, smem = 0 : i64, template = "Sampling"} : () -> tensor<4xi32>
+// CHECK-NEXT: kernel.launch "sample_logprobs"(%[[T]]) {args = [#kernel.input<"logits">, {{(#kernel.slot<"[a-z_]+">, )+}}#kernel.input<"slot_mask">, #kernel.operand<0>, #kernel.input<"logprob_ring">, #kernel.input<"step_counter">, #kernel.scalar<"ring_rows">]
+// CHECK-SAME: grid = ["4", "1", "1"], params = {Threads = 256 : i64, Vocab = 256 : i64}, smem = 0 : i64, template = "Logprobs"} : (tensor<4xi32>) -> ()
 // CHECK-NEXT: kernel.launch "sample_slot_update"(%[[T]]) {args = [{{(#kernel.slot<"[a-z_]+">, )+}}#kernel.operand<0>, #kernel.input<"slot_mask">, #kernel.input<"token_ring">, #kernel.input<"step_counter">, #kernel.scalar<"ring_rows">]
 // CHECK-SAME: grid = ["1", "1", "1"], params = {Threads = 128 : i64}, smem = 0 : i64, template = "SlotUpdate"} : (tensor<4xi32>) -> ()
 // CHECK-NEXT: return

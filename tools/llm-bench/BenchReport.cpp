@@ -11,13 +11,13 @@ namespace llmc::bench {
 
 using nlohmann::json;
 
-namespace {
-
 json toJson(const Distribution &d) {
   return {{"count", d.count}, {"mean", d.mean}, {"median", d.median},
           {"p90", d.p90},     {"p99", d.p99},   {"min", d.min},
           {"max", d.max}};
 }
+
+namespace {
 
 /// "12.34" (milliseconds) or "-" for an empty distribution.
 std::string ms(double seconds, bool defined = true) {

@@ -65,6 +65,9 @@ struct BenchReport {
   std::vector<Comparison> comparisons;
 };
 
+/// {"count", "mean", "median", "p90", "p99", "min", "max"}: a latency
+/// distribution in every report (llm-serve-bench's too).
+nlohmann::json toJson(const Distribution &distribution);
 nlohmann::json toJson(const BenchResult &result);
 nlohmann::json toJson(const BenchReport &report);
 

@@ -92,19 +92,10 @@ std::string rateLabel(double rate) {
   return text;
 }
 
-/// The server's prefix-cache counters (queried, hit), or {-1, -1}.
-std::pair<double, double> prefixCounters(const ServerAddress &server) {
+/// The server's counters now (all -1 when /metrics cannot be read).
+ServerCounters scrape(const ServerAddress &server) {
   StatusOr<std::string> page = getText(server, "/metrics");
-  if (!page.isOk())
-    return {-1, -1};
-  auto value = [&](const std::string &name) {
-    const size_t at = page->find("\n" + name + " ");
-    return at == std::string::npos
-               ? -1.0
-               : std::atof(page->c_str() + at + name.size() + 2);
-  };
-  return {value("llmc_prefix_cache_queries_total"),
-          value("llmc_prefix_cache_hits_total")};
+  return page.isOk() ? ServerCounters::parse(*page) : ServerCounters{};
 }
 
 } // namespace
@@ -117,6 +108,7 @@ std::vector<OnlineRow> runPoisson(const OnlineSettings &s,
     std::exponential_distribution<double> gap(std::isinf(rate) ? 1.0 : rate);
     RowRecorder recorder;
     std::vector<std::thread> threads;
+    const ServerCounters before = scrape(s.server);
     const Clock::time_point start = Clock::now();
     double at = 0;
     for (int64_t i = 0; i < s.requests; ++i) {
@@ -134,7 +126,11 @@ std::vector<OnlineRow> runPoisson(const OnlineSettings &s,
     }
     for (std::thread &t : threads)
       t.join();
-    rows.push_back(recorder.finish(rateLabel(rate), s, secondsSince(start)));
+    OnlineRow row = recorder.finish(rateLabel(rate), s, secondsSince(start));
+    row.workload = "poisson";
+    row.rate = rate;
+    row.deviceBusy = deviceBusyShare(before, scrape(s.server));
+    rows.push_back(row);
   }
   return rows;
 }
@@ -150,6 +146,7 @@ std::vector<OnlineRow> runConcurrency(const OnlineSettings &s,
     RowRecorder recorder;
     std::atomic<int64_t> next{0};
     std::vector<std::thread> clients;
+    const ServerCounters before = scrape(s.server);
     const Clock::time_point start = Clock::now();
     for (int c = 0; c < level; ++c)
       clients.emplace_back([&] {
@@ -159,8 +156,12 @@ std::vector<OnlineRow> runConcurrency(const OnlineSettings &s,
       });
     for (std::thread &t : clients)
       t.join();
-    rows.push_back(recorder.finish("concurrency " + std::to_string(level), s,
-                                   secondsSince(start)));
+    OnlineRow row = recorder.finish("concurrency " + std::to_string(level), s,
+                                    secondsSince(start));
+    row.workload = "concurrency";
+    row.concurrency = level;
+    row.deviceBusy = deviceBusyShare(before, scrape(s.server));
+    rows.push_back(row);
   }
   return rows;
 }
@@ -168,12 +169,12 @@ std::vector<OnlineRow> runConcurrency(const OnlineSettings &s,
 std::vector<OnlineRow> runMultiTurn(const OnlineSettings &s) {
   std::vector<RowRecorder> turns(size_t(s.turns));
   std::vector<double> turnSeconds(size_t(s.turns), 0);
-  std::vector<std::pair<double, double>> counters(size_t(s.turns) + 1);
+  std::vector<ServerCounters> counters(size_t(s.turns) + 1);
   std::vector<nlohmann::json> histories(size_t(s.conversations),
                                         nlohmann::json::array());
   std::mt19937_64 rng(s.seed);
   for (int32_t turn = 0; turn < s.turns; ++turn) {
-    counters[size_t(turn)] = prefixCounters(s.server);
+    counters[size_t(turn)] = scrape(s.server);
     std::vector<std::thread> threads;
     const Clock::time_point start = Clock::now();
     for (nlohmann::json &history : histories) {
@@ -194,50 +195,20 @@ std::vector<OnlineRow> runMultiTurn(const OnlineSettings &s) {
       t.join();
     turnSeconds[size_t(turn)] = secondsSince(start);
   }
-  counters[size_t(s.turns)] = prefixCounters(s.server);
+  counters[size_t(s.turns)] = scrape(s.server);
   std::vector<OnlineRow> rows;
   for (int32_t turn = 0; turn < s.turns; ++turn) {
     OnlineRow row = turns[size_t(turn)].finish(
         "turn " + std::to_string(turn + 1), s, turnSeconds[size_t(turn)]);
-    const auto [q0, h0] = counters[size_t(turn)];
-    const auto [q1, h1] = counters[size_t(turn) + 1];
-    if (q0 >= 0 && q1 > q0)
-      row.prefixHitRate = (h1 - h0) / (q1 - q0);
+    row.workload = "multi-turn";
+    row.turn = turn + 1;
+    row.prefixHitRate =
+        prefixHitRate(counters[size_t(turn)], counters[size_t(turn) + 1]);
+    row.deviceBusy =
+        deviceBusyShare(counters[size_t(turn)], counters[size_t(turn) + 1]);
     rows.push_back(row);
   }
   return rows;
-}
-
-std::string formatRows(const std::string &title,
-                       const std::vector<OnlineRow> &rows) {
-  std::string out = title + "\n";
-  char line[512];
-  std::snprintf(line, sizeof line,
-                "%-16s %5s %4s %8s %9s %8s %8s %8s %8s %8s %8s %8s %8s %9s "
-                "%6s\n",
-                "workload", "done", "fail", "req/s", "out tok/s", "TTFT p50",
-                "TTFT p90", "TTFT p99", "TPOT p50", "TPOT p90", "ITL p50",
-                "ITL p99", "E2E p50", "goodput/s", "prefix");
-  out += line;
-  for (const OnlineRow &r : rows) {
-    const LatencySummary &l = r.latency;
-    char prefix[16] = "-";
-    if (r.prefixHitRate >= 0)
-      std::snprintf(prefix, sizeof prefix, "%.0f%%", r.prefixHitRate * 100);
-    std::snprintf(line, sizeof line,
-                  "%-16s %5lld %4lld %8.2f %9.1f %8.1f %8.1f %8.1f %8.2f "
-                  "%8.2f %8.2f %8.2f %8.1f %9.2f %6s\n",
-                  r.label.c_str(), (long long)(r.requests - r.failed),
-                  (long long)r.failed, r.throughput.requestsPerSecond,
-                  r.throughput.outputTokensPerSecond, l.ttft.median * 1e3,
-                  l.ttft.p90 * 1e3, l.ttft.p99 * 1e3, l.tpot.median * 1e3,
-                  l.tpot.p90 * 1e3, l.itl.median * 1e3, l.itl.p99 * 1e3,
-                  l.e2e.median * 1e3, r.goodput, prefix);
-    out += line;
-    if (!r.firstError.empty())
-      out += "  first failure: " + r.firstError + "\n";
-  }
-  return out + "(latencies in ms)\n";
 }
 
 } // namespace llmc::bench

@@ -6,14 +6,14 @@
 //   multi-turn   chat conversations whose every turn resends the whole
 //                history, the workload a prefix cache is for: the table
 //                shows TTFT per turn and the server's prefix-cache hit rate.
-// Each row reports TTFT / TPOT / ITL / E2E percentiles, throughput and
-// goodput (completed requests per second that met both SLOs).
+// Each row reports TTFT / TPOT / ITL / E2E percentiles, throughput, goodput
+// (completed requests per second that met both SLOs) and, from the server's
+// /metrics scraped before and after the row, the device's busy share over
+// the row's window (OnlineReport.h).
 #pragma once
 
+#include "OnlineReport.h"
 #include "StreamClient.h"
-
-#include "runtime/metrics/LatencySummary.h"
-#include "runtime/metrics/Throughput.h"
 
 #include <string>
 #include <vector>
@@ -33,26 +33,11 @@ struct OnlineSettings {
   int32_t conversations = 8; ///< multi-turn: conversations at once
 };
 
-struct OnlineRow {
-  std::string label;
-  int64_t requests = 0;
-  int64_t failed = 0;
-  std::string firstError;
-  LatencySummary latency;
-  Throughput throughput;
-  double goodput = 0;        ///< requests/s within both SLOs
-  double prefixHitRate = -1; ///< multi-turn: the server's, over the row
-};
-
 std::vector<OnlineRow> runPoisson(const OnlineSettings &settings,
                                   const std::vector<double> &rates);
 std::vector<OnlineRow> runConcurrency(const OnlineSettings &settings,
                                       const std::vector<int> &levels);
 /// One row per turn index.
 std::vector<OnlineRow> runMultiTurn(const OnlineSettings &settings);
-
-/// The rows as an aligned text table.
-std::string formatRows(const std::string &title,
-                       const std::vector<OnlineRow> &rows);
 
 } // namespace llmc::bench

@@ -5,15 +5,18 @@
 //       [--concurrency 1,4,16,64,256] [--multi-turn] [--requests N]
 //       [--prompt-words W] [--output-tokens T] [--slo-ttft-ms MS]
 //       [--slo-tpot-ms MS] [--turns T --conversations C] [--api-key KEY]
+//       [--json FILE]
 //
-// Prints one table per workload (OnlineWorkloads.h); exits 1 when a request
-// failed.
+// Prints one table per workload (OnlineWorkloads.h), and with --json writes
+// every row to FILE (OnlineReport.h; bench/plot.py draws it); exits 1 when a
+// request failed.
 #include "OnlineWorkloads.h"
 
 #include <CLI/CLI.hpp>
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -35,7 +38,7 @@ std::vector<double> parseRates(const std::string &list) {
 
 int main(int argc, char **argv) {
   OnlineSettings s;
-  std::string url = "http://127.0.0.1:8000", rates;
+  std::string url = "http://127.0.0.1:8000", rates, jsonPath;
   std::vector<int> concurrency;
   bool multiTurn = false;
   CLI::App app{"Online benchmark of an OpenAI-compatible server."};
@@ -60,6 +63,8 @@ int main(int argc, char **argv) {
   app.add_option("--conversations", s.conversations,
                  "multi-turn: conversations at once");
   app.add_option("--seed", s.seed, "prompt generator seed");
+  app.add_option("--json", jsonPath,
+                 "also write every row to this file as JSON (bench/plot.py)");
   CLI11_PARSE(app, argc, argv);
 
   StatusOr<ServerAddress> address = ServerAddress::parse(url);
@@ -74,11 +79,14 @@ int main(int argc, char **argv) {
     concurrency = {1, 4, 16, 64, 256};
 
   int64_t failed = 0;
+  nlohmann::json results = nlohmann::json::array();
   auto report = [&](const std::string &title,
                     const std::vector<OnlineRow> &rows) {
     std::cout << formatRows(title, rows) << std::endl;
-    for (const OnlineRow &r : rows)
+    for (const OnlineRow &r : rows) {
       failed += r.failed;
+      results.push_back(toJson(r));
+    }
   };
   char title[256];
   std::snprintf(title, sizeof title,
@@ -99,6 +107,24 @@ int main(int argc, char **argv) {
                   "server's prefix-cache hit rate over the turn",
                   s.conversations, s.turns);
     report(mt, runMultiTurn(s));
+  }
+  if (!jsonPath.empty()) {
+    const nlohmann::json document = {{"tool", "llm-serve-bench"},
+                                     {"url", url},
+                                     {"settings",
+                                      {{"requests", s.requests},
+                                       {"prompt_words", s.promptWords},
+                                       {"output_tokens", s.outputTokens},
+                                       {"slo_ttft_ms", s.sloTtftMs},
+                                       {"slo_tpot_ms", s.sloTpotMs},
+                                       {"seed", s.seed}}},
+                                     {"results", results}};
+    std::ofstream out(jsonPath);
+    out << document.dump(2) << "\n";
+    if (!out) {
+      std::cerr << "llm-serve-bench: error: cannot write " << jsonPath << "\n";
+      return 1;
+    }
   }
   return failed > 0 ? 1 : 0;
 }

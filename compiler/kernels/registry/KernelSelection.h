@@ -162,4 +162,8 @@ StatusOr<KernelChoice> selectSampling(int64_t vocab,
 /// SlotUpdate<128>: one block for every slot.
 StatusOr<KernelChoice> selectSlotUpdate(const KernelOptions &options);
 
+/// Logprobs<Vocab, 256>: one block per slot, the sampler's shape.
+StatusOr<KernelChoice> selectLogprobs(int64_t vocab,
+                                      const KernelOptions &options);
+
 } // namespace llmc

@@ -1,5 +1,6 @@
-// The kernels that close a step (Sampling.cuh, SlotState.cuh): sampling a
-// token per slot and the slot update. Their definitions, selection and costs.
+// The kernels that close a step (Sampling.cuh, Logprobs.cuh, SlotState.cuh):
+// sampling a token per slot, the log-probabilities of the slots that ask for
+// them, and the slot update. Their definitions, selection and costs.
 #include "compiler/kernels/registry/KernelRegistry.h"
 #include "compiler/kernels/registry/SelectionSupport.h"
 #include "runtime/engine/EngineAbi.h"
@@ -21,6 +22,22 @@ StatusOr<KernelChoice> selectSampling(int64_t vocab,
   // Its passes over a row hit L2 after the first read from memory; the
   // work is comparisons and selects more than flops.
   choice.cost.bytes.perRow = double(vocab) * kF32Bytes;
+  return choice;
+}
+
+StatusOr<KernelChoice> selectLogprobs(int64_t vocab,
+                                      const KernelOptions &options) {
+  if (vocab <= 0)
+    return Status::error("vocabulary size must be positive, got " + str(vocab));
+  KernelChoice choice;
+  choice.templateName = "Logprobs";
+  choice.params = {{"Vocab", vocab}, {"Threads", 256}};
+  choice.grid = {str(options.maxSlots), "1", "1"};
+  choice.blockThreads = 256;
+  choice.constants = {{"num_slots", options.maxSlots}};
+  // No cost terms: a slot that asks for no log-probabilities (the common
+  // case, and every benchmark's) returns at once; one that asks reads its
+  // row like the sampler, from L2.
   return choice;
 }
 
@@ -74,6 +91,24 @@ void samplingBody(const Wrapper &w, CudaWriter &out) {
   out.line("Kernel::run(logits, state, slot_mask, sampled);");
 }
 
+std::vector<WrapperParam> logprobsParameters(const Wrapper &) {
+  std::vector<WrapperParam> params = {
+      input("const float *", "logits", "logits")};
+  appendSlotArrays(params);
+  params.push_back(
+      input("const int *", "slot_mask", "slot_mask", /*nullable=*/true));
+  params.push_back(arena("const int *", "sampled"));
+  params.push_back(input("LogprobRingEntry *", "logprob_ring", "logprob_ring"));
+  params.push_back(input("const unsigned *", "step_counter", "step_counter"));
+  params.push_back(scalar("ring_rows"));
+  return params;
+}
+void logprobsBody(const Wrapper &w, CudaWriter &out) {
+  emitSlotState(*w.launch, out);
+  out.line("Kernel::run(logits, state, slot_mask, sampled, logprob_ring, "
+           "ring_rows, step_counter);");
+}
+
 std::vector<WrapperParam> slotUpdateParameters(const Wrapper &) {
   std::vector<WrapperParam> params;
   appendSlotArrays(params);
@@ -104,6 +139,16 @@ std::vector<KernelDef> stepKernelDefs() {
        samplingParameters,
        nullptr,
        samplingBody,
+       /*minBlocksPerSm=*/1},
+      {"Logprobs",
+       "LogprobsKernel",
+       "Logprobs.cuh",
+       {"Vocab", "Threads"},
+       {"num_slots"},
+       false,
+       logprobsParameters,
+       nullptr,
+       logprobsBody,
        /*minBlocksPerSm=*/1},
       {"SlotUpdate",
        "SlotUpdateKernel",

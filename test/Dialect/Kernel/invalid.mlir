@@ -14,7 +14,7 @@ func.func @bad_kernel_name() {
 // -----
 
 func.func @unknown_template() {
-  // expected-error @+1 {{'kernel.launch' op does not match the kernel registry: kernel 'k' (Gemm): unknown template (the kernel library has Embed, RmsNorm, RmsNormGather, AddRmsNorm, Gemv, GemmMma, PagedAttentionPrefill, PagedAttentionDecodePartition, PagedAttentionDecodeReduce, Sampling, SlotUpdate)}}
+  // expected-error @+1 {{'kernel.launch' op does not match the kernel registry: kernel 'k' (Gemm): unknown template (the kernel library has Embed, RmsNorm, RmsNormGather, AddRmsNorm, Gemv, GemmMma, PagedAttentionPrefill, PagedAttentionDecodePartition, PagedAttentionDecodeReduce, Sampling, Logprobs, SlotUpdate)}}
   kernel.launch "k" () {template = "Gemm", params = {}, fused = [], grid = ["1", "1", "1"],
       block = 32, smem = 0, args = [], cost = #kernel.cost<>} : () -> ()
   return
@@ -337,7 +337,7 @@ func.func @negative_operand_index() {
 // -----
 
 func.func @unknown_input() {
-  // expected-error @+2 {{#kernel.input name "weights" is not one of "tokens", "positions", "token_slots", "block_tables", "seq_slots", "query_starts", "start_positions", "logit_rows", "logits", "slot_mask", "token_ring", "step_counter"}}
+  // expected-error @+2 {{#kernel.input name "weights" is not one of "tokens", "positions", "token_slots", "block_tables", "seq_slots", "query_starts", "start_positions", "logit_rows", "logits", "slot_mask", "token_ring", "logprob_ring", "step_counter"}}
   kernel.launch "k" () {template = "RmsNorm", params = {}, fused = [], grid = ["1", "1", "1"],
       block = 32, smem = 0, args = [#kernel.input<"weights">], cost = #kernel.cost<>} : () -> ()
   return
@@ -346,7 +346,7 @@ func.func @unknown_input() {
 // -----
 
 func.func @unknown_slot_array() {
-  // expected-error @+2 {{#kernel.slot name "block_tables" is not one of "tokens", "positions", "generated", "finished", "max_new_tokens", "stop_ids", "eos_ids", "context_limits", "temperatures", "top_ks", "top_ps", "seeds"}}
+  // expected-error @+2 {{#kernel.slot name "block_tables" is not one of "tokens", "positions", "generated", "finished", "max_new_tokens", "stop_ids", "eos_ids", "context_limits", "temperatures", "top_ks", "top_ps", "seeds", "top_logprobs"}}
   kernel.launch "k" () {template = "RmsNorm", params = {}, fused = [], grid = ["1", "1", "1"],
       block = 32, smem = 0, args = [#kernel.slot<"block_tables">], cost = #kernel.cost<>} : () -> ()
   return

@@ -87,7 +87,7 @@ module {
                 #kernel.slot<"finished">, #kernel.slot<"max_new_tokens">, #kernel.slot<"stop_ids">,
                 #kernel.slot<"eos_ids">, #kernel.slot<"context_limits">, #kernel.slot<"temperatures">,
                 #kernel.slot<"top_ks">, #kernel.slot<"top_ps">, #kernel.slot<"seeds">,
-                #kernel.input<"slot_mask">, #kernel.arena<256, 16>],
+                #kernel.slot<"top_logprobs">, #kernel.input<"slot_mask">, #kernel.arena<256, 16>],
         cost = #kernel.cost<>}
       : () -> tensor<4xi32>
     // CHECK: kernel.launch "sample_slot_update"(%{{.+}}) {{.+}} : (tensor<4xi32>) -> ()
@@ -98,7 +98,8 @@ module {
                 #kernel.slot<"finished">, #kernel.slot<"max_new_tokens">, #kernel.slot<"stop_ids">,
                 #kernel.slot<"eos_ids">, #kernel.slot<"context_limits">, #kernel.slot<"temperatures">,
                 #kernel.slot<"top_ks">, #kernel.slot<"top_ps">, #kernel.slot<"seeds">,
-                #kernel.arena<256, 16>, #kernel.input<"slot_mask">, #kernel.input<"token_ring">,
+                #kernel.slot<"top_logprobs">, #kernel.arena<256, 16>, #kernel.input<"slot_mask">,
+                #kernel.input<"token_ring">,
                 #kernel.input<"step_counter">, #kernel.scalar<"ring_rows">],
         cost = #kernel.cost<bytes_per_row = 64>}
       : (tensor<4xi32>) -> ()

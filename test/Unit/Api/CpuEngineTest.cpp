@@ -175,3 +175,34 @@ TEST_F(CpuEngineTest, CancelFreesTheSlotAndBlocks) {
   EXPECT_EQ(e->load().running, 0);
   EXPECT_EQ(e->load().blocksUsed, 0);
 }
+
+TEST_F(CpuEngineTest, BusyAndWallCountersIncreaseAndStayConsistent) {
+  std::unique_ptr<Engine> e = engine();
+  const EngineStats before = e->stats();
+  // Idle: the wall counter runs, the busy counter does not.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const EngineStats idle = e->stats();
+  EXPECT_GE(idle.wallSecondsTotal - before.wallSecondsTotal, 0.02);
+  EXPECT_EQ(idle.deviceBusySecondsTotal, before.deviceBusySecondsTotal);
+
+  auto s = e->submit(request({1, 365, 471, 263}, 8));
+  ASSERT_TRUE(s.isOk());
+  (*s)->drain();
+  const EngineStats served = e->stats();
+  EXPECT_GT(served.deviceBusySecondsTotal, idle.deviceBusySecondsTotal);
+  EXPECT_GT(served.wallSecondsTotal, idle.wallSecondsTotal);
+  // Over any window the device cannot be busier than the wall clock ran.
+  EXPECT_LE(served.deviceBusySecondsTotal - idle.deviceBusySecondsTotal,
+            served.wallSecondsTotal - idle.wallSecondsTotal);
+  EXPECT_LE(served.deviceBusySecondsTotal, served.wallSecondsTotal);
+  // The CPU device's busy time is its steps' compute time: the same sum
+  // the resettable gpuBusyMs holds.
+  EXPECT_NEAR(served.deviceBusySecondsTotal, served.gpuBusyMs / 1e3, 1e-9);
+
+  // resetStats() restarts the measurements, not the counters.
+  e->resetStats();
+  const EngineStats reset = e->stats();
+  EXPECT_EQ(reset.steps, 0);
+  EXPECT_EQ(reset.deviceBusySecondsTotal, served.deviceBusySecondsTotal);
+  EXPECT_GE(reset.wallSecondsTotal, served.wallSecondsTotal);
+}

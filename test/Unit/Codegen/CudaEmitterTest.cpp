@@ -190,12 +190,20 @@ TEST(CudaEmitter, SamplingBuildsTheSlotStateAndAsksForOneBlockPerSm) {
                           "__launch_bounds__(256, 1)\nsample_tokens(");
   EXPECT_CONTAINS(source, "  using Kernel = SamplingKernel<32000, 256>;");
   EXPECT_CONTAINS(source, "  state.maxNewTokens = slot_max_new_tokens;\n");
-  EXPECT_CONTAINS(source, "  state.seeds = slot_seeds;\n"
+  EXPECT_CONTAINS(source, "  state.topLogprobs = slot_top_logprobs;\n"
                           "  state.numSlots = 8;\n"
                           "  Kernel::run(logits, state, slot_mask, sampled);");
   EXPECT_CONTAINS(source, "  Kernel::run(state, slot_mask, sampled, "
                           "token_ring, ring_rows, step_counter);");
   EXPECT_CONTAINS(source, "TokenRingEntry *token_ring");
+  // The log-probabilities between the draw and the update.
+  EXPECT_CONTAINS(source, "  using Kernel = LogprobsKernel<32000, 256>;");
+  EXPECT_CONTAINS(source, "LogprobRingEntry *logprob_ring");
+  EXPECT_CONTAINS(source, "  Kernel::run(logits, state, slot_mask, sampled, "
+                          "logprob_ring, ring_rows, step_counter);");
+  EXPECT_LT(source.find("sample_tokens("), source.find("sample_logprobs("));
+  EXPECT_LT(source.find("sample_logprobs("),
+            source.find("sample_slot_update("));
 }
 
 TEST(CudaEmitter, RefusesAnArgumentOfTheWrongKind) {

@@ -324,6 +324,16 @@ PhaseSpec tinySample() {
       launch("sample_tokens", "Sampling", {{"Vocab", kVocab}, {"Threads", 256}},
              {}, -1, {"8", "1", "1"}, 256, samplingArgs);
   sampling.constants["num_slots"] = BakedConstant::ofInteger(kSlots);
+  std::vector<KernelArg> logprobsArgs = {input("logits")};
+  logprobsArgs.insert(logprobsArgs.end(), slots.begin(), slots.end());
+  for (KernelArg arg :
+       {input("slot_mask"), sampled, input("logprob_ring"),
+        input("step_counter"), namedArg(ArgKind::Scalar, "ring_rows")})
+    logprobsArgs.push_back(arg);
+  LaunchSpec logprobs = launch("sample_logprobs", "Logprobs",
+                               {{"Vocab", kVocab}, {"Threads", 256}}, {}, -1,
+                               {"8", "1", "1"}, 256, logprobsArgs);
+  logprobs.constants["num_slots"] = BakedConstant::ofInteger(kSlots);
   std::vector<KernelArg> updateArgs = slots;
   for (KernelArg arg :
        {sampled, input("slot_mask"), input("token_ring"), input("step_counter"),
@@ -333,7 +343,7 @@ PhaseSpec tinySample() {
       launch("sample_slot_update", "SlotUpdate", {{"Threads", 128}}, {}, -1,
              {"1", "1", "1"}, 128, updateArgs);
   update.constants["num_slots"] = BakedConstant::ofInteger(kSlots);
-  phase.launches = {sampling, update};
+  phase.launches = {sampling, logprobs, update};
   phase.arenaBytes = arena.size();
   return phase;
 }

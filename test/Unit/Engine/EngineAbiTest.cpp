@@ -4,6 +4,9 @@
 #include "runtime/engine/EngineAbi.h"
 #include "compiler/kernels/KernelSources.h"
 #include "runtime/engine/Manifest.h"
+#include "runtime/serving/Request.h"
+
+#include <cstddef>
 
 #include <gtest/gtest.h>
 
@@ -24,7 +27,7 @@ template <typename Names> bool unique(const Names &names) {
 
 TEST(EngineAbi, SlotStateHoldsOnePointerPerSlotArrayAndTheSlotCount) {
   const size_t arrays = std::size(engine::kSlotArrays);
-  EXPECT_EQ(arrays, 12u);
+  EXPECT_EQ(arrays, 13u);
   // The pointers, then numSlots padded to the struct's 8-byte alignment: the
   // layout a kernel parameter of this type has on the device.
   EXPECT_EQ(sizeof(engine::SlotState), arrays * sizeof(void *) + 8);
@@ -44,6 +47,7 @@ TEST(EngineAbi, SlotArraysDescribeTheirElements) {
   }
   EXPECT_STREQ(engine::kSlotArrays[4].field, "maxNewTokens");
   EXPECT_STREQ(engine::kSlotArrays[11].type, "unsigned long long");
+  EXPECT_STREQ(engine::kSlotArrays[12].field, "topLogprobs");
 }
 
 TEST(EngineAbi, TheManifestAcceptsExactlyTheAbiNames) {
@@ -79,6 +83,18 @@ TEST(EngineAbi, RingEntryIsOneEightByteWord) {
   // The slot update writes an entry with one 8-byte store.
   EXPECT_EQ(sizeof(engine::TokenRingEntry), 8u);
   EXPECT_EQ(alignof(engine::TokenRingEntry), 8u);
+}
+
+TEST(EngineAbi, LogprobEntryHoldsTheApiMaximumOfAlternatives) {
+  // The serving layer's limit is the ABI's, so every request that passes
+  // validation fits an entry.
+  EXPECT_EQ(serving::kMaxTopLogprobs, engine::kMaxTopLogprobs);
+  EXPECT_EQ(engine::kMaxTopLogprobs, 20);
+  // logprob, count, then the ids and their log-probabilities: plain 4-byte
+  // words, the same layout on the host and the device.
+  EXPECT_EQ(sizeof(engine::LogprobRingEntry),
+            (2 + 2 * engine::kMaxTopLogprobs) * 4u);
+  EXPECT_EQ(offsetof(engine::LogprobRingEntry, ids), 8u);
 }
 
 TEST(EngineAbi, IsEmbeddedForNvrtcBesideTheKernelLibrary) {

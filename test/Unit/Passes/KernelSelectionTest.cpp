@@ -361,6 +361,16 @@ TEST(KernelSelection, SamplingRunsOneBlockPerSlotAndTheUpdateOne) {
   EXPECT_EQ(update->grid, (std::array<std::string, 3>{"1", "1", "1"}));
 }
 
+TEST(KernelSelection, LogprobsRunOneBlockPerSlotLikeTheSampler) {
+  auto logprobs = selectLogprobs(32000, options(8));
+  ASSERT_TRUE(logprobs.isOk());
+  EXPECT_EQ(logprobs->templateName, "Logprobs");
+  EXPECT_EQ(logprobs->params,
+            (NamedIntegers{{"Vocab", 32000}, {"Threads", 256}}));
+  EXPECT_EQ(gridDim(*logprobs, 0, 8), 8);
+  EXPECT_FALSE(selectLogprobs(0, options(8)).isOk());
+}
+
 /// Expects `status` to fail with a message containing `text`.
 void expectRefused(const Status &status, const std::string &text) {
   ASSERT_FALSE(status.isOk()) << "expected a refusal mentioning: " << text;
