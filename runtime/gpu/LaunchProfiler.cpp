@@ -13,7 +13,7 @@ LaunchProfiler::StepRecords &LaunchProfiler::recordsFor(uint64_t step) {
   StepRecords &records = steps_[step % steps_.size()];
   if (!records.used || records.step != step) {
     // The step that held these events was collected before this one could
-    // be queued (the DeviceModel's step slots guarantee it): reuse them.
+    // be queued (StepQueue's step slots guarantee it): reuse them.
     records.step = step;
     records.used = true;
     records.launches.clear();

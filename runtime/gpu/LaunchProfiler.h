@@ -11,7 +11,7 @@
 // very short kernels read high.
 //
 // Events belong to the step they time and are reused once that step has
-// been collected, as the DeviceModel's step slots are.
+// been collected, as StepQueue's step slots are.
 #pragma once
 
 #include "runtime/Status.h"
@@ -40,8 +40,8 @@ struct LaunchTiming {
 
 class LaunchProfiler {
 public:
-  /// Keeps the timings of up to `stepsInFlight` steps (the DeviceModel's
-  /// ring rows) until they are read.
+  /// Keeps the timings of up to `stepsInFlight` steps (StepQueue's step
+  /// slots) until they are read.
   LaunchProfiler(const cuda::CudaDriver &driver, size_t stepsInFlight);
 
   /// Queues `bound`, a binding of `phase` for `rows` token rows, launch by
