@@ -120,12 +120,12 @@ StatusOr<StepResult> GpuExecutor::collect() {
     for (serving::SlotEvent &event : events)
       result.events.push_back(std::move(event));
     if (device_->profilesLaunches()) {
-      LLMC_ASSIGN_OR_RETURN(std::vector<gpu::LaunchTiming> timings,
+      LLMC_ASSIGN_OR_RETURN(std::vector<LaunchRecord> records,
                             device_->launchTimings(ticket));
-      for (gpu::LaunchTiming &t : timings)
-        result.launches.push_back({std::move(t.phase), t.launchIndex,
-                                   std::move(t.kernel), t.rows,
-                                   step.contexts[i], double(t.milliseconds)});
+      for (LaunchRecord &record : records) {
+        record.context = step.contexts[i];
+        result.launches.push_back(std::move(record));
+      }
     }
     LLMC_ASSIGN_OR_RETURN(float ms, device_->gpuMilliseconds(ticket));
     result.busyMs += ms;

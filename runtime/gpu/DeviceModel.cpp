@@ -241,7 +241,7 @@ DeviceModel::collect(const StepTicket &ticket) {
   return events;
 }
 
-StatusOr<std::vector<LaunchTiming>>
+StatusOr<std::vector<LaunchRecord>>
 DeviceModel::launchTimings(const StepTicket &ticket) const {
   if (!profiler_)
     return Status::error("launch timings need DeviceOptions::profileLaunches");

@@ -132,7 +132,7 @@ public:
   }
   /// Every launch `ticket` ran, in queue order, with its GPU time; valid
   /// after collect() and only with DeviceOptions::profileLaunches.
-  StatusOr<std::vector<LaunchTiming>>
+  StatusOr<std::vector<LaunchRecord>>
   launchTimings(const StepTicket &ticket) const;
   /// Whether DeviceOptions::profileLaunches was set.
   bool profilesLaunches() const { return profiler_.has_value(); }

@@ -19,6 +19,7 @@
 #include "runtime/cuda/Event.h"
 #include "runtime/cuda/Stream.h"
 #include "runtime/engine/Manifest.h"
+#include "runtime/estimate/LaunchRecord.h"
 #include "runtime/gpu/PhaseLaunches.h"
 
 #include <cstdint>
@@ -27,16 +28,6 @@
 #include <vector>
 
 namespace llmc::gpu {
-
-/// One launch as it ran.
-struct LaunchTiming {
-  std::string phase;       ///< "prefill", "decode", "sample"
-  int64_t launchIndex = 0; ///< its position in the phase's launches
-  /// The kernel that ran: the launch's own or its few-rows kernel.
-  std::string kernel;
-  int64_t rows = 0; ///< token rows the phase ran over
-  float milliseconds = 0;
-};
 
 class LaunchProfiler {
 public:
@@ -50,9 +41,10 @@ public:
   Status enqueue(uint64_t step, const Phase &phase, const BoundPhase &bound,
                  int64_t rows, const cuda::Stream &stream);
 
-  /// The launches of step `step` in queue order; its work must have
-  /// completed. Fails when the step's records were reused by a later step.
-  StatusOr<std::vector<LaunchTiming>> timings(uint64_t step) const;
+  /// The launches of step `step` in queue order (their context left 0);
+  /// its work must have completed. Fails when the step's records were
+  /// reused by a later step.
+  StatusOr<std::vector<LaunchRecord>> timings(uint64_t step) const;
 
 private:
   struct TimedLaunch {
