@@ -13,6 +13,7 @@
 
 #include "dialects/Kernel/IR/KernelDialect.h"
 #include "dialects/LLM/IR/LLMDialect.h"
+#include "runtime/engine/EngineShape.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"

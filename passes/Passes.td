@@ -177,7 +177,8 @@ def SpecializePhasePass : Pass<"llm-specialize-phase", "::mlir::ModuleOp"> {
   }];
   let dependentDialects = ["::mlir::func::FuncDialect"];
   let options = [
-    Option<"maxSlots", "max-slots", "int64_t", /*default=*/"8",
+    Option<"maxSlots", "max-slots", "int64_t",
+           /*default=*/"::llmc::EngineShape().maxSlots",
            "Rows of a decode step: the engine's static slot count">
   ];
 }
@@ -252,12 +253,14 @@ def OutlineKernelsPass : Pass<"llm-outline-kernels", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::kernel::KernelDialect",
                            "::mlir::func::FuncDialect"];
   let options = [
-    Option<"maxSlots", "max-slots", "int64_t", /*default=*/"8",
+    Option<"maxSlots", "max-slots", "int64_t",
+           /*default=*/"::llmc::EngineShape().maxSlots",
            "Rows of a decode step: the engine's static slot count">,
     Option<"maxPrefillTokens", "max-prefill-tokens", "int64_t",
-           /*default=*/"512",
+           /*default=*/"::llmc::EngineShape().maxPrefillTokens",
            "Most token rows of one prefill step">,
-    Option<"kvBlockSize", "kv-block-size", "int64_t", /*default=*/"16",
+    Option<"kvBlockSize", "kv-block-size", "int64_t",
+           /*default=*/"::llmc::EngineShape().kvBlockSize",
            "Positions per block of the paged KV cache">,
     ListOption<"archs", "archs", "std::string",
                "Archs the engine is compiled for (default sm_90a); launch "

@@ -8,8 +8,7 @@
 
 namespace mlir::llm {
 
-void buildFusionPipeline(OpPassManager &pm,
-                         const FusionPipelineOptions &options) {
+void buildFusionPipeline(OpPassManager &pm, const llmc::EngineShape &shape) {
   // Drops dead ops first, so that an unused projection does not take part in
   // (or block) a merge below.
   pm.addPass(createCanonicalizerPass());
@@ -29,23 +28,22 @@ void buildFusionPipeline(OpPassManager &pm,
   // Last of the graph passes, so that everything above rewrites one function
   // instead of two.
   SpecializePhasePassOptions specialize;
-  specialize.maxSlots = options.maxSlots;
+  specialize.maxSlots = shape.maxSlots;
   pm.addPass(createSpecializePhasePass(specialize));
   // The kernel passes continue from here (buildKernelPipeline).
 }
 
-void buildKernelPipeline(OpPassManager &pm,
-                         const KernelPipelineOptions &options) {
+void buildKernelPipeline(OpPassManager &pm, const llmc::EngineShape &shape) {
   // Outlining maps fused ops one to one onto kernels, so it needs the graph
   // fused and split into phases first.
-  buildFusionPipeline(pm, options);
+  buildFusionPipeline(pm, shape);
   // Turns @prefill and @decode into launches and adds @sample; from here on
   // values are storage buffers, not model math.
   OutlineKernelsPassOptions outline;
-  outline.maxSlots = options.maxSlots;
-  outline.maxPrefillTokens = options.maxPrefillTokens;
-  outline.kvBlockSize = options.kvBlockSize;
-  outline.archs = options.archs;
+  outline.maxSlots = shape.maxSlots;
+  outline.maxPrefillTokens = shape.maxPrefillTokens;
+  outline.kvBlockSize = shape.kvBlockSize;
+  outline.archs = shape.archs;
   pm.addPass(createOutlineKernelsPass(outline));
   // Last: it needs every launch and its bindings in their final order, and
   // the offsets it writes are what the engine's manifest records.
@@ -54,30 +52,30 @@ void buildKernelPipeline(OpPassManager &pm,
 
 namespace {
 
-/// The command-line form of FusionPipelineOptions.
+/// The command-line form of buildFusionPipeline's options.
 struct FusionPipelineCommandLine
     : PassPipelineOptions<FusionPipelineCommandLine> {
   Option<int64_t> maxSlots{
       *this, "max-slots",
       llvm::cl::desc("Rows of a decode step: the engine's static slot count"),
-      llvm::cl::init(FusionPipelineOptions().maxSlots)};
+      llvm::cl::init(llmc::EngineShape().maxSlots)};
 };
 
-/// The command-line form of KernelPipelineOptions.
+/// The command-line form of buildKernelPipeline's options.
 struct KernelPipelineCommandLine
     : PassPipelineOptions<KernelPipelineCommandLine> {
   Option<int64_t> maxSlots{
       *this, "max-slots",
       llvm::cl::desc("Rows of a decode step: the engine's static slot count"),
-      llvm::cl::init(KernelPipelineOptions().maxSlots)};
+      llvm::cl::init(llmc::EngineShape().maxSlots)};
   Option<int64_t> maxPrefillTokens{
       *this, "max-prefill-tokens",
       llvm::cl::desc("Most token rows of one prefill step"),
-      llvm::cl::init(KernelPipelineOptions().maxPrefillTokens)};
+      llvm::cl::init(llmc::EngineShape().maxPrefillTokens)};
   Option<int64_t> kvBlockSize{
       *this, "kv-block-size",
       llvm::cl::desc("Positions per block of the paged KV cache"),
-      llvm::cl::init(KernelPipelineOptions().kvBlockSize)};
+      llvm::cl::init(llmc::EngineShape().kvBlockSize)};
   ListOption<std::string> archs{
       *this, "archs",
       llvm::cl::desc("Archs the engine is compiled for (default sm_90a)")};
@@ -91,23 +89,23 @@ void registerLLMPipelines() {
       "fuses the llm graph (merged projections, epilogues) and specializes "
       "it into @prefill and @decode",
       [](OpPassManager &pm, const FusionPipelineCommandLine &commandLine) {
-        FusionPipelineOptions options;
-        options.maxSlots = commandLine.maxSlots;
-        buildFusionPipeline(pm, options);
+        llmc::EngineShape shape;
+        shape.maxSlots = commandLine.maxSlots;
+        buildFusionPipeline(pm, shape);
       });
   PassPipelineRegistration<KernelPipelineCommandLine>(
       "llm-kernel-pipeline",
       "the whole compiler pipeline: fusion, then kernel launches for "
       "@prefill, @decode and @sample over planned arenas",
       [](OpPassManager &pm, const KernelPipelineCommandLine &commandLine) {
-        KernelPipelineOptions options;
-        options.maxSlots = commandLine.maxSlots;
-        options.maxPrefillTokens = commandLine.maxPrefillTokens;
-        options.kvBlockSize = commandLine.kvBlockSize;
+        llmc::EngineShape shape;
+        shape.maxSlots = commandLine.maxSlots;
+        shape.maxPrefillTokens = commandLine.maxPrefillTokens;
+        shape.kvBlockSize = commandLine.kvBlockSize;
         if (!commandLine.archs.empty())
-          options.archs.assign(commandLine.archs.begin(),
-                               commandLine.archs.end());
-        buildKernelPipeline(pm, options);
+          shape.archs.assign(commandLine.archs.begin(),
+                             commandLine.archs.end());
+        buildKernelPipeline(pm, shape);
       });
 }
 

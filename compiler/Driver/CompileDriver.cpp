@@ -82,11 +82,7 @@ Status checkOptions(const DriverOptions &options) {
   if (o.dtype != "bf16")
     return Status::error("--dtype " + o.dtype +
                          " is not supported: engines are bf16");
-  KernelOptions kernelOptions;
-  kernelOptions.maxSlots = o.maxSlots;
-  kernelOptions.maxPrefillTokens = o.maxPrefillTokens;
-  kernelOptions.kvBlockSize = o.kvBlockSize;
-  LLMC_RETURN_IF_ERROR(checkKernelOptions(kernelOptions));
+  LLMC_RETURN_IF_ERROR(checkKernelOptions(o));
   return checkArchNames(o.archs);
 }
 
@@ -288,17 +284,12 @@ compileModel(const DriverOptions &options, std::ostream &emitted,
   }
 
   mlir::PassManager pm(&context);
-  mlir::llm::KernelPipelineOptions pipeline;
-  pipeline.maxSlots = engineOptions.maxSlots;
-  pipeline.maxPrefillTokens = engineOptions.maxPrefillTokens;
-  pipeline.kvBlockSize = engineOptions.kvBlockSize;
-  pipeline.archs = engineOptions.archs;
   if (options.emit == EmitKind::Llm) {
     progress.stage("running the fusion pipeline");
-    mlir::llm::buildFusionPipeline(pm, pipeline);
+    mlir::llm::buildFusionPipeline(pm, engineOptions);
   } else {
     progress.stage("running the kernel pipeline");
-    mlir::llm::buildKernelPipeline(pm, pipeline);
+    mlir::llm::buildKernelPipeline(pm, engineOptions);
   }
   LLMC_RETURN_IF_ERROR(runPasses(pm, *module).withContext(options.model));
   if (options.emit == EmitKind::Llm || options.emit == EmitKind::Kernel) {

@@ -40,8 +40,8 @@ struct DriverOptions {
   std::string model;     ///< llama2.c .bin, HF directory or config.json, .mlir
   std::string output;    ///< the engine directory (EmitKind::Engine, Manifest)
   std::string tokenizer; ///< empty: found beside the model
-  /// archs, max_slots, kv_block_size, max_prefill_tokens, dtype,
-  /// synthetic_weights; max_seq_len 0 means the model's context.
+  /// The engine's shape (EngineShape's defaults unless set), max_seq_len
+  /// (0: the model's context), dtype and synthetic_weights.
   CompileOptions engine;
   EmitKind emit = EmitKind::Engine;
   /// Replace `output` even when it is not an llmc engine directory.

@@ -6,7 +6,6 @@
 
 namespace llmc {
 
-// The scheduler and the device layer each mirror SlotState.cuh's constants.
 namespace {
 
 /// LaunchCost's context of a decode over `rows` rows: a row at position p
@@ -86,23 +85,9 @@ Status GpuExecutor::launch(const serving::StepPlan &plan) {
   const uint64_t writesBefore = device_->wordWrites();
   for (int32_t slot : plan.releasedSlots)
     LLMC_RETURN_IF_ERROR(device_->release(slot));
-  for (const serving::SlotInit &init : plan.admissions) {
-    gpu::SlotInit slot;
-    slot.maxNewTokens = init.maxNewTokens;
-    slot.stopIds = init.stops.stopIds;
-    slot.eosId = init.stops.eosId;
-    slot.contextLimit = init.contextLimit;
-    slot.temperature = init.sampling.temperature;
-    slot.topK = int32_t(init.sampling.topK);
-    slot.topP = init.sampling.topP;
-    slot.seed = init.sampling.seed;
-    slot.topLogprobs = init.topLogprobs;
-    LLMC_RETURN_IF_ERROR(device_->admit(init.slot, slot));
-  }
-  std::vector<gpu::BlockTableEntry> entries;
-  for (const serving::BlockTableChange &change : plan.blockTableChanges)
-    entries.push_back({change.slot, change.index, change.block});
-  LLMC_RETURN_IF_ERROR(device_->updateBlockTables(entries));
+  for (const serving::SlotInit &init : plan.admissions)
+    LLMC_RETURN_IF_ERROR(device_->admit(init));
+  LLMC_RETURN_IF_ERROR(device_->updateBlockTables(plan.blockTableChanges));
 
   InFlightStep step;
   step.decodeOnly = plan.prefills.empty();
@@ -120,12 +105,8 @@ Status GpuExecutor::launch(const serving::StepPlan &plan) {
     step.contexts.push_back(decodeContext(plan.decodes, rows));
   }
   if (!plan.prefills.empty()) {
-    std::vector<gpu::PrefillChunk> chunks;
-    for (const serving::PrefillChunk &chunk : plan.prefills)
-      chunks.push_back(
-          {chunk.slot, chunk.tokens, chunk.startPosition, chunk.lastChunk});
     LLMC_ASSIGN_OR_RETURN(gpu::StepTicket ticket,
-                          device_->enqueuePrefill(chunks));
+                          device_->enqueuePrefill(plan.prefills));
     step.tickets.push_back(ticket);
     step.contexts.push_back(prefillContext(plan.prefills));
   }
@@ -146,27 +127,17 @@ StatusOr<StepResult> GpuExecutor::collect() {
   result.wordWrites = step.wordWrites;
   for (size_t i = 0; i < step.tickets.size(); ++i) {
     const gpu::StepTicket &ticket = step.tickets[i];
-    LLMC_ASSIGN_OR_RETURN(std::vector<gpu::SlotToken> tokens,
+    LLMC_ASSIGN_OR_RETURN(std::vector<serving::SlotEvent> events,
                           device_->collect(ticket));
-    for (const gpu::SlotToken &t : tokens) {
-      serving::SlotEvent event;
-      event.slot = int32_t(t.slot);
-      event.token = t.token;
-      event.finishReason = t.reason;
-      if (t.logprob) {
-        event.logprob = *t.logprob;
-        for (const auto &[id, logprob] : t.topLogprobs)
-          event.topLogprobs.push_back({id, logprob});
-      }
+    for (serving::SlotEvent &event : events)
       result.events.push_back(std::move(event));
-    }
     if (device_->profilesLaunches()) {
-      LLMC_ASSIGN_OR_RETURN(std::vector<gpu::LaunchTiming> timings,
+      LLMC_ASSIGN_OR_RETURN(std::vector<LaunchRecord> records,
                             device_->launchTimings(ticket));
-      for (gpu::LaunchTiming &t : timings)
-        result.launches.push_back({std::move(t.phase), t.launchIndex,
-                                   std::move(t.kernel), t.rows,
-                                   step.contexts[i], double(t.milliseconds)});
+      for (LaunchRecord &record : records) {
+        record.context = step.contexts[i];
+        result.launches.push_back(std::move(record));
+      }
     }
     LLMC_ASSIGN_OR_RETURN(float ms, device_->gpuMilliseconds(ticket));
     result.busyMs += ms;

@@ -23,6 +23,7 @@
 #include "runtime/api/StepExecutor.h"
 #include "runtime/cpu/CpuModel.h"
 #include "runtime/engine/EngineAbi.h"
+#include "runtime/engine/EngineShape.h"
 
 #include <deque>
 #include <memory>
@@ -30,8 +31,9 @@
 namespace llmc {
 
 struct CpuExecutorParams {
-  int32_t maxSlots = 32;     ///< requests served at once
-  int32_t blockSize = 16;    ///< positions per KV block
+  int32_t maxSlots = 32; ///< requests served at once
+  /// Positions per KV block: a compiled engine's default.
+  int32_t blockSize = int32_t(EngineShape().kvBlockSize);
   int32_t numBlocks = 0;     ///< 0: two full contexts per slot
   int32_t maxStepTokens = 0; ///< 0: maxSlots + 128
 

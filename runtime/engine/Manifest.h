@@ -13,6 +13,7 @@
 #pragma once
 
 #include "runtime/Status.h"
+#include "runtime/engine/EngineShape.h"
 #include "runtime/engine/WeightLayout.h"
 #include "runtime/model/ModelConfig.h"
 
@@ -193,12 +194,10 @@ struct KvCacheSpec {
   }
 };
 
-struct CompileOptions {
-  std::vector<std::string> archs; ///< e.g. {"sm_90a"}
-  int64_t maxSlots = 0;
-  int64_t maxSeqLen = 0;
-  int64_t kvBlockSize = 0;
-  int64_t maxPrefillTokens = 0;
+/// What an engine was compiled with: its shape and the rest of llm-compile's
+/// options.
+struct CompileOptions : EngineShape {
+  int64_t maxSeqLen = 0; ///< 0 when compiling: the model's context
   std::string dtype = "bf16";
   bool syntheticWeights = false;
 };

@@ -12,6 +12,7 @@
 #include "runtime/Status.h"
 #include "runtime/estimate/DeviceCeilings.h"
 #include "runtime/estimate/EngineCosts.h"
+#include "runtime/estimate/LaunchRecord.h"
 
 #include <cstdint>
 #include <optional>
@@ -19,18 +20,6 @@
 #include <vector>
 
 namespace llmc {
-
-/// One launch as it ran.
-struct LaunchRecord {
-  std::string phase;       ///< "prefill", "decode", "sample"
-  int64_t launchIndex = 0; ///< its position in the phase's launches
-  std::string kernel;
-  int64_t rows = 0; ///< token rows of the run (LaunchCost's rows)
-  /// LaunchCost's context: the positions the step's rows attend to, summed
-  /// over its rows and divided by `rows` (an idle row attends to none).
-  double context = 0;
-  double milliseconds = 0;
-};
 
 /// Every launch of one kernel in one phase.
 struct KernelProfileRow {

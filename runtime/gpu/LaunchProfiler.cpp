@@ -13,7 +13,7 @@ LaunchProfiler::StepRecords &LaunchProfiler::recordsFor(uint64_t step) {
   StepRecords &records = steps_[step % steps_.size()];
   if (!records.used || records.step != step) {
     // The step that held these events was collected before this one could
-    // be queued (the DeviceModel's step slots guarantee it): reuse them.
+    // be queued (StepQueue's step slots guarantee it): reuse them.
     records.step = step;
     records.used = true;
     records.launches.clear();
@@ -43,21 +43,26 @@ Status LaunchProfiler::enqueue(uint64_t step, const Phase &phase,
   return Status::ok();
 }
 
-StatusOr<std::vector<LaunchTiming>>
+StatusOr<std::vector<LaunchRecord>>
 LaunchProfiler::timings(uint64_t step) const {
   const StepRecords &records = steps_[step % steps_.size()];
   if (!records.used || records.step != step)
     return Status::error("the launch timings of step " + std::to_string(step) +
                          " are gone: a later step reused them");
-  std::vector<LaunchTiming> out;
+  std::vector<LaunchRecord> out;
   out.reserve(records.launches.size());
   for (size_t i = 0; i < records.launches.size(); ++i) {
     const TimedLaunch &launch = records.launches[i];
     LLMC_ASSIGN_OR_RETURN(float ms,
                           cuda::Event::elapsedMs(records.events[2 * i],
                                                  records.events[2 * i + 1]));
-    out.push_back({launch.phase->name, launch.launchIndex,
-                   std::string(launch.kernel), launch.rows, ms});
+    LaunchRecord record;
+    record.phase = launch.phase->name;
+    record.launchIndex = launch.launchIndex;
+    record.kernel = std::string(launch.kernel);
+    record.rows = launch.rows;
+    record.milliseconds = double(ms);
+    out.push_back(std::move(record));
   }
   return out;
 }

@@ -11,7 +11,7 @@
 // very short kernels read high.
 //
 // Events belong to the step they time and are reused once that step has
-// been collected, as the DeviceModel's step slots are.
+// been collected, as StepQueue's step slots are.
 #pragma once
 
 #include "runtime/Status.h"
@@ -19,6 +19,7 @@
 #include "runtime/cuda/Event.h"
 #include "runtime/cuda/Stream.h"
 #include "runtime/engine/Manifest.h"
+#include "runtime/estimate/LaunchRecord.h"
 #include "runtime/gpu/PhaseLaunches.h"
 
 #include <cstdint>
@@ -28,20 +29,10 @@
 
 namespace llmc::gpu {
 
-/// One launch as it ran.
-struct LaunchTiming {
-  std::string phase;       ///< "prefill", "decode", "sample"
-  int64_t launchIndex = 0; ///< its position in the phase's launches
-  /// The kernel that ran: the launch's own or its few-rows kernel.
-  std::string kernel;
-  int64_t rows = 0; ///< token rows the phase ran over
-  float milliseconds = 0;
-};
-
 class LaunchProfiler {
 public:
-  /// Keeps the timings of up to `stepsInFlight` steps (the DeviceModel's
-  /// ring rows) until they are read.
+  /// Keeps the timings of up to `stepsInFlight` steps (StepQueue's step
+  /// slots) until they are read.
   LaunchProfiler(const cuda::CudaDriver &driver, size_t stepsInFlight);
 
   /// Queues `bound`, a binding of `phase` for `rows` token rows, launch by
@@ -50,9 +41,10 @@ public:
   Status enqueue(uint64_t step, const Phase &phase, const BoundPhase &bound,
                  int64_t rows, const cuda::Stream &stream);
 
-  /// The launches of step `step` in queue order; its work must have
-  /// completed. Fails when the step's records were reused by a later step.
-  StatusOr<std::vector<LaunchTiming>> timings(uint64_t step) const;
+  /// The launches of step `step` in queue order (their context left 0);
+  /// its work must have completed. Fails when the step's records were
+  /// reused by a later step.
+  StatusOr<std::vector<LaunchRecord>> timings(uint64_t step) const;
 
 private:
   struct TimedLaunch {

@@ -132,11 +132,11 @@ TEST_F(PhaseBinding, ProfilerNamesTheKernelThatRan) {
   LLMC_GPU_ASSIGN(gpu::BoundPhase main, bind(8));
   LLMC_GPU_CHECK(profiler.enqueue(1, phase_, main, 8, gpu.stream()));
   LLMC_GPU_CHECK(gpu.stream().synchronize());
-  LLMC_GPU_ASSIGN(std::vector<gpu::LaunchTiming> first, profiler.timings(0));
+  LLMC_GPU_ASSIGN(std::vector<LaunchRecord> first, profiler.timings(0));
   ASSERT_EQ(first.size(), 1u);
   EXPECT_EQ(first[0].kernel, "mark_few_rows");
   EXPECT_EQ(first[0].launchIndex, 0);
-  LLMC_GPU_ASSIGN(std::vector<gpu::LaunchTiming> second, profiler.timings(1));
+  LLMC_GPU_ASSIGN(std::vector<LaunchRecord> second, profiler.timings(1));
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0].kernel, "mark_main");
 }

@@ -90,7 +90,7 @@ int main(int argc, char **argv) {
     const bool fused = executor == "fused-interpreter";
     if (fused) {
       mlir::PassManager pm(&context);
-      mlir::llm::FusionPipelineOptions options;
+      EngineShape options;
       options.maxSlots = 1;
       mlir::llm::buildFusionPipeline(pm, options);
       if (mlir::failed(pm.run(*module)))

@@ -34,13 +34,15 @@ StatusOr<std::vector<float>> step(gpu::DeviceModel &device,
     for (int64_t start = 0;; start += rows) {
       const int64_t end = std::min<int64_t>(start + rows, prompt.size());
       const bool last = end == int64_t(prompt.size());
-      gpu::PrefillChunk chunk{
-          0, std::vector<int32_t>(prompt.begin() + start, prompt.begin() + end),
-          start, last};
+      serving::PrefillChunk chunk;
+      chunk.slot = 0;
+      chunk.startPosition = int32_t(start);
+      chunk.tokens.assign(prompt.begin() + start, prompt.begin() + end);
+      chunk.lastChunk = last;
       LLMC_ASSIGN_OR_RETURN(ticket, device.enqueuePrefill({chunk}));
       if (last)
         break;
-      LLMC_ASSIGN_OR_RETURN(std::vector<gpu::SlotToken> none,
+      LLMC_ASSIGN_OR_RETURN(std::vector<serving::SlotEvent> none,
                             device.collect(ticket));
       if (!none.empty())
         return Status::error("a prompt chunk before the last one sampled");
@@ -48,7 +50,7 @@ StatusOr<std::vector<float>> step(gpu::DeviceModel &device,
   } else {
     LLMC_ASSIGN_OR_RETURN(ticket, device.enqueueDecode(1));
   }
-  LLMC_ASSIGN_OR_RETURN(std::vector<gpu::SlotToken> produced,
+  LLMC_ASSIGN_OR_RETURN(std::vector<serving::SlotEvent> produced,
                         device.collect(ticket));
   LLMC_ASSIGN_OR_RETURN(std::vector<float> all,
                         device.readLogits(first ? "prefill" : "decode"));
@@ -70,16 +72,17 @@ Status run(const std::string &enginePath, const std::vector<int32_t> &prompt,
            const std::string &tokensPath) {
   LLMC_ASSIGN_OR_RETURN(std::unique_ptr<gpu::DeviceModel> device,
                         gpu::DeviceModel::load(enginePath));
-  gpu::SlotInit init;
+  serving::SlotInit init;
+  init.slot = 0;
   init.maxNewTokens = int32_t(steps + 1);
   init.contextLimit = int32_t(device->manifest().config.maxSeqLen);
-  LLMC_RETURN_IF_ERROR(device->admit(0, init));
+  LLMC_RETURN_IF_ERROR(device->admit(init));
   // Slot 0 owns blocks 0, 1, ... for every position the run writes.
   const int64_t positions = int64_t(prompt.size()) + steps;
   const int64_t blockSize = device->blockSize();
-  std::vector<gpu::BlockTableEntry> blocks;
+  std::vector<serving::BlockTableChange> blocks;
   for (int64_t b = 0; b * blockSize < positions; ++b)
-    blocks.push_back({0, int(b), int(b)});
+    blocks.push_back({0, int32_t(b), int32_t(b)});
   if (int64_t(blocks.size()) > device->numKvBlocks())
     return Status::error("the prompt and steps need more KV blocks than the "
                          "engine has");

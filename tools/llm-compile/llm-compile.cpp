@@ -53,11 +53,8 @@ void printSummary(const std::string &output, const CompileReport &report,
 } // namespace
 
 int main(int argc, char **argv) {
+  // The engine-shape flags start at EngineShape's defaults.
   DriverOptions options;
-  options.engine.archs = {"sm_90a"};
-  options.engine.maxSlots = 8;
-  options.engine.kvBlockSize = 16;
-  options.engine.maxPrefillTokens = 512;
   std::string emit;
   bool quiet = false;
 
@@ -71,16 +68,20 @@ int main(int argc, char **argv) {
                  "tokenizer.bin or tokenizer.json (default: found beside the "
                  "model)");
   app.add_option("--arch", options.engine.archs,
-                 "target archs, comma-separated (default sm_90a)")
-      ->delimiter(',');
+                 "target archs, comma-separated")
+      ->delimiter(',')
+      ->capture_default_str();
   app.add_option("--max-slots", options.engine.maxSlots,
-                 "concurrent sequences (decode rows), default 8");
+                 "concurrent sequences (decode rows)")
+      ->capture_default_str();
   app.add_option("--max-seq-len", options.engine.maxSeqLen,
                  "context of the engine (default and maximum: the model's)");
   app.add_option("--kv-block-size", options.engine.kvBlockSize,
-                 "positions per KV-cache block, default 16");
+                 "positions per KV-cache block")
+      ->capture_default_str();
   app.add_option("--max-prefill-tokens", options.engine.maxPrefillTokens,
-                 "prompt tokens per prefill step, default 512");
+                 "prompt tokens per prefill step")
+      ->capture_default_str();
   app.add_option("--dtype", options.engine.dtype, "bf16");
   app.add_flag("--synthetic-weights", options.engine.syntheticWeights,
                "random weights of the model's shapes; no weights file");

@@ -42,7 +42,7 @@ struct Options {
   std::string servedModelName;
   std::string tokenizer;
   unsigned threads = 0;
-  int32_t maxSlots = 32;
+  int32_t maxSlots = CpuExecutorParams().maxSlots;
   uint64_t bodyLimit = 4 << 20;
   double gpuMemoryFraction = 0.9;
   bool noPrefixCaching = false;

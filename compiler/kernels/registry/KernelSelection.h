@@ -11,6 +11,7 @@
 #pragma once
 
 #include "runtime/Status.h"
+#include "runtime/engine/EngineShape.h"
 #include "runtime/engine/Manifest.h"
 
 #include <array>
@@ -22,18 +23,8 @@
 
 namespace llmc {
 
-/// Engine-wide sizes that shape the kernels.
-struct KernelOptions {
-  /// Rows of a decode step: the engine's static slot count.
-  int64_t maxSlots = 8;
-  /// Most token rows of one prefill step (the per-step token budget).
-  int64_t maxPrefillTokens = 512;
-  /// Positions per block of the paged KV cache.
-  int64_t kvBlockSize = 16;
-  /// The archs the engine is compiled for ("sm_80", "sm_90a"): a launch may
-  /// carry variants that only some of them run.
-  std::vector<std::string> archs = {"sm_90a"};
-};
+/// Engine-wide sizes that shape the kernels: the engine's shape.
+using KernelOptions = EngineShape;
 
 /// Checks the options themselves: positive sizes, and a KV block size that
 /// is a power of two in 8..128.

@@ -66,7 +66,7 @@ struct Compiled {
 };
 
 Compiled compile(mlir::MLIRContext &context, const ModelConfig &config,
-                 const mlir::llm::KernelPipelineOptions &options) {
+                 const EngineShape &options) {
   Compiled compiled;
   LoadedModel model = makeSyntheticModel(config, /*seed=*/1);
   auto module = buildModelModule(context, config, model.weights);
@@ -197,8 +197,7 @@ std::set<std::string> kernelNames(mlir::func::FuncOp func) {
   return names;
 }
 
-void expectSoundPlans(const ModelConfig &config,
-                      const mlir::llm::KernelPipelineOptions &options) {
+void expectSoundPlans(const ModelConfig &config, const EngineShape &options) {
   mlir::MLIRContext context;
   loadModelDialects(context);
   Compiled compiled = compile(context, config, options);
@@ -211,14 +210,13 @@ void expectSoundPlans(const ModelConfig &config,
 }
 
 TEST(KernelPipeline, PlansStories15MWithoutOverlappingLiveTensors) {
-  mlir::llm::KernelPipelineOptions options;
-  options.maxSlots = 8;
+  EngineShape options;
   options.maxPrefillTokens = 256;
   expectSoundPlans(stories15MConfig(), options);
 }
 
 TEST(KernelPipeline, PlansLlama3_8BWithoutOverlappingLiveTensors) {
-  mlir::llm::KernelPipelineOptions options;
+  EngineShape options;
   options.maxSlots = 40; // beyond 32: tensor-core decode projections
   options.maxPrefillTokens = 2048;
   options.kvBlockSize = 32;
@@ -228,7 +226,7 @@ TEST(KernelPipeline, PlansLlama3_8BWithoutOverlappingLiveTensors) {
 TEST(KernelPipeline, LayersShareTheirKernels) {
   mlir::MLIRContext context;
   loadModelDialects(context);
-  mlir::llm::KernelPipelineOptions options;
+  EngineShape options;
   Compiled compiled = compile(context, exampleConfig("llama-3-8b"), options);
   ASSERT_TRUE(compiled.module);
   auto decode = compiled.module->lookupSymbol<mlir::func::FuncOp>("decode");
@@ -251,8 +249,8 @@ TEST(KernelPipeline, LayersShareTheirKernels) {
 TEST(KernelPipeline, QkvLaunchesCarryWhatTheRopeTableIsComputedFrom) {
   mlir::MLIRContext context;
   loadModelDialects(context);
-  Compiled compiled = compile(context, exampleConfig("llama-3.1-8b"),
-                              mlir::llm::KernelPipelineOptions());
+  Compiled compiled =
+      compile(context, exampleConfig("llama-3.1-8b"), EngineShape());
   ASSERT_TRUE(compiled.module);
   int qkvLaunches = 0;
   compiled.module->walk([&](kernel::LaunchOp launch) {

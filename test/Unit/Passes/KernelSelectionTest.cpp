@@ -14,10 +14,12 @@ using namespace llmc;
 
 namespace {
 
-KernelOptions options(int64_t maxSlots = 8, int64_t blockSize = 16) {
+/// The default engine shape, with the slot count and block size a test
+/// varies.
+KernelOptions options(int64_t maxSlots = EngineShape().maxSlots,
+                      int64_t blockSize = EngineShape().kvBlockSize) {
   KernelOptions result;
   result.maxSlots = maxSlots;
-  result.maxPrefillTokens = 512;
   result.kvBlockSize = blockSize;
   return result;
 }

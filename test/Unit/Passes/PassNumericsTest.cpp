@@ -176,7 +176,7 @@ std::vector<PassCase> passCases() {
        }},
       {"llm-fusion-pipeline",
        [](mlir::OpPassManager &pm) {
-         llm::FusionPipelineOptions options;
+         llmc::EngineShape options;
          options.maxSlots = kMaxSlots;
          llm::buildFusionPipeline(pm, options);
        },
@@ -372,7 +372,7 @@ TEST(PassNumerics, DecodeRefusesAStepWithoutOneRowPerSlot) {
   auto module = buildModelModule(context, config, model.weights);
   ASSERT_TRUE(module.isOk()) << module.status().message();
   mlir::PassManager pm(&context);
-  llm::FusionPipelineOptions options;
+  llmc::EngineShape options;
   options.maxSlots = kMaxSlots;
   llm::buildFusionPipeline(pm, options);
   ASSERT_TRUE(mlir::succeeded(pm.run(**module)));
