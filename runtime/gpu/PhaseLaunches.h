@@ -56,8 +56,8 @@ struct BoundLaunch {
   /// `pointers` points into it, as cuLaunchKernel wants.
   std::vector<uint64_t> cells;
   std::vector<void *> pointers;
-  /// Programmatic when the phase's kernels support it and the code is for
-  /// sm_90+.
+  /// Programmatic when the phase's kernels support it, the code is for
+  /// sm_90+ and LLMC_PROGRAMMATIC_LAUNCH=1 asks for it.
   cuda::LaunchOverlap overlap = cuda::LaunchOverlap::None;
   bool empty() const { return grid.x == 0 || grid.y == 0 || grid.z == 0; }
   /// Queues this launch on `stream`; the caller skips an empty one.
@@ -90,7 +90,7 @@ private:
 /// functions, compiled for `codeArch`. Each launch runs the kernel
 /// selectVariant picks for `codeArch` and the run's rows, with its grid, block
 /// and shared memory; launches overlap programmatically when the phase allows
-/// it and `codeArch` is sm_90 or later. `phase` must outlive the result. Fails,
+/// it, `codeArch` is sm_90 or later and LLMC_PROGRAMMATIC_LAUNCH=1. `phase` must outlive the result. Fails,
 /// naming the launch and argument, when a binding has no target (an unknown
 /// input, a layer past the pools, an arena slice outside the arena, a weight
 /// missing from the layout).
