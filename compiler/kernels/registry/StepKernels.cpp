@@ -9,36 +9,42 @@ namespace llmc {
 
 using namespace selection;
 
-StatusOr<KernelChoice> selectSampling(int64_t vocab,
-                                      const KernelOptions &options) {
+namespace {
+
+/// A 256-thread block per slot over the slot's logits row: the shape of the
+/// sampler and of the log-probabilities.
+StatusOr<KernelChoice> vocabularyRowKernel(const char *templateName,
+                                           int64_t vocab,
+                                           const KernelOptions &options) {
   if (vocab <= 0)
     return Status::error("vocabulary size must be positive, got " + str(vocab));
   KernelChoice choice;
-  choice.templateName = "Sampling";
+  choice.templateName = templateName;
   choice.params = {{"Vocab", vocab}, {"Threads", 256}};
   choice.grid = {str(options.maxSlots), "1", "1"};
   choice.blockThreads = 256;
   choice.constants = {{"num_slots", options.maxSlots}};
+  return choice;
+}
+
+} // namespace
+
+StatusOr<KernelChoice> selectSampling(int64_t vocab,
+                                      const KernelOptions &options) {
+  LLMC_ASSIGN_OR_RETURN(KernelChoice choice,
+                        vocabularyRowKernel("Sampling", vocab, options));
   // Its passes over a row hit L2 after the first read from memory; the
   // work is comparisons and selects more than flops.
   choice.cost.bytes.perRow = double(vocab) * kF32Bytes;
   return choice;
 }
 
+/// No cost terms: a slot that asks for no log-probabilities (the common
+/// case, and every benchmark's) returns at once; one that asks reads its
+/// row like the sampler, from L2.
 StatusOr<KernelChoice> selectLogprobs(int64_t vocab,
                                       const KernelOptions &options) {
-  if (vocab <= 0)
-    return Status::error("vocabulary size must be positive, got " + str(vocab));
-  KernelChoice choice;
-  choice.templateName = "Logprobs";
-  choice.params = {{"Vocab", vocab}, {"Threads", 256}};
-  choice.grid = {str(options.maxSlots), "1", "1"};
-  choice.blockThreads = 256;
-  choice.constants = {{"num_slots", options.maxSlots}};
-  // No cost terms: a slot that asks for no log-probabilities (the common
-  // case, and every benchmark's) returns at once; one that asks reads its
-  // row like the sampler, from L2.
-  return choice;
+  return vocabularyRowKernel("Logprobs", vocab, options);
 }
 
 StatusOr<KernelChoice> selectSlotUpdate(const KernelOptions &options) {
