@@ -157,13 +157,18 @@ TEST(TileSweep, DISABLED_DecodeProjections) {
           gemmTile(shape, rows, 64, 64, 64, 2, 4, 6),
           gemmTile(shape, rows, 32, 64, 64, 2, 2, 4),
       };
+      // MaxT 8 is an 8-slot engine's Gemv running one row.
       if (rows <= 16)
-        for (int maxT : {rows}) {
+        for (int maxT : {rows, 8}) {
           candidates.push_back(gemvTile(shape, maxT, 4, 2, 32));
           candidates.push_back(gemvTile(shape, maxT, 8, 4, 32));
           candidates.push_back(gemvTile(shape, maxT, 4, 4, 16));
           candidates.push_back(gemvTile(shape, maxT, 8, 2, 16));
           candidates.push_back(gemvTile(shape, maxT, 8, 4, 64));
+          candidates.push_back(gemvTile(shape, maxT, 4, 1, 4));
+          candidates.push_back(gemvTile(shape, maxT, 4, 2, 8));
+          candidates.push_back(gemvTile(shape, maxT, 8, 1, 8));
+          candidates.push_back(gemvTile(shape, maxT, 2, 2, 4));
         }
       for (const Candidate &candidate : candidates)
         timeCandidate(gpu, shape, rows, candidate);
