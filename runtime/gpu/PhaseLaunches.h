@@ -90,10 +90,10 @@ private:
 /// functions, compiled for `codeArch`. Each launch runs the kernel
 /// selectVariant picks for `codeArch` and the run's rows, with its grid, block
 /// and shared memory; launches overlap programmatically when the phase allows
-/// it, `codeArch` is sm_90 or later and LLMC_PROGRAMMATIC_LAUNCH=1. `phase` must outlive the result. Fails,
-/// naming the launch and argument, when a binding has no target (an unknown
-/// input, a layer past the pools, an arena slice outside the arena, a weight
-/// missing from the layout).
+/// it, `codeArch` is sm_90 or later and LLMC_PROGRAMMATIC_LAUNCH=1. `phase`
+/// must outlive the result. Fails, naming the launch and argument, when a
+/// binding has no target (an unknown input, a layer past the pools, an arena
+/// slice outside the arena, a weight missing from the layout).
 StatusOr<BoundPhase>
 bindPhase(const Phase &phase,
           const std::map<std::string, cuda::Function> &functions,
