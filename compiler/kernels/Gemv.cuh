@@ -64,9 +64,9 @@ struct Gemv {
   /// Elements of K one warp step covers (32 lanes x 8).
   static constexpr int kWarpStep = 32 * kBf16PerVector;
   /// Bytes of each weight row prefetchWeights asks the L2 for: the first two
-  /// warp steps (dotGroup unrolls by two).
+  /// warp steps of bf16 (dotGroup unrolls by two), or the whole row.
   static constexpr int kPrefetchBytes =
-      K * 2 < 4 * kWarpStep ? K * 2 : 4 * kWarpStep;
+      (2 * kWarpStep < K ? 2 * kWarpStep : K) * 2;
 
   /// Starts the first weight loads of this block's rows into the L2. Weights
   /// depend on no kernel, so under programmatic launch this overlaps the
