@@ -182,6 +182,21 @@ TEST(Manifest, NullBindingRoundTrips) {
             json({{"kind", "null"}}));
 }
 
+TEST(Manifest, ProgrammaticLaunchRoundTripsAndIsOffWhenAbsent) {
+  Manifest m = tinyManifest();
+  m.phases[0].programmaticLaunch = true;
+  StatusOr<Manifest> parsed = manifestFromJson(toJson(m), "manifest.json");
+  ASSERT_TRUE(parsed.isOk()) << parsed.status().message();
+  EXPECT_TRUE(parsed->phases[0].programmaticLaunch);
+  // Engines compiled before the field existed launch kernels one after the
+  // other.
+  json older = toJson(m);
+  older["phases"][0].erase("programmatic_launch");
+  parsed = manifestFromJson(older, "manifest.json");
+  ASSERT_TRUE(parsed.isOk()) << parsed.status().message();
+  EXPECT_FALSE(parsed->phases[0].programmaticLaunch);
+}
+
 TEST(Manifest, SyntheticEngineHasNoWeightsFile) {
   Manifest m = tinyManifest();
   m.options.syntheticWeights = true;
