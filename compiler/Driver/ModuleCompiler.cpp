@@ -2,34 +2,15 @@
 #include "compiler/Driver/ModuleCompiler.h"
 
 #include "compiler/kernels/KernelSources.h"
+#include "runtime/engine/ArchName.h"
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <map>
 #include <mutex>
 #include <thread>
 
 namespace llmc {
-
-namespace {
-
-/// The number of "sm_90a", or -1 when the spelling is not sm_NN[a|f].
-int archNumber(const std::string &arch) {
-  if (arch.rfind("sm_", 0) != 0)
-    return -1;
-  size_t end = 3;
-  while (end < arch.size() &&
-         std::isdigit(static_cast<unsigned char>(arch[end])))
-    ++end;
-  std::string suffix = arch.substr(end);
-  if (end == 3 || end - 3 > 4 ||
-      !(suffix.empty() || suffix == "a" || suffix == "f"))
-    return -1;
-  return std::stoi(arch.substr(3, end - 3));
-}
-
-} // namespace
 
 Status checkArchNames(const std::vector<std::string> &archs) {
   if (archs.empty())

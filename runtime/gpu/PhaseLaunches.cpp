@@ -1,5 +1,7 @@
 #include "runtime/gpu/PhaseLaunches.h"
 
+#include "runtime/engine/ArchName.h"
+
 #include <cstdlib>
 
 namespace llmc::gpu {
@@ -83,15 +85,6 @@ bool programmaticLaunchEnabled() {
   return enabled;
 }
 
-/// Whether code for `arch` ("sm_90a", "sm_80") has griddepcontrol: sm_90+.
-bool hasProgrammaticLaunch(const std::string &arch) {
-  int number = 0;
-  for (size_t i = arch.find('_') + 1;
-       i < arch.size() && arch[i] >= '0' && arch[i] <= '9'; ++i)
-    number = number * 10 + (arch[i] - '0');
-  return number >= 90;
-}
-
 StatusOr<unsigned> evaluateDim(const std::string &text,
                                const PhaseSizes &sizes) {
   LLMC_ASSIGN_OR_RETURN(LaunchDim dim, parseLaunchDim(text));
@@ -119,11 +112,12 @@ bindPhase(const Phase &phase,
           const PhaseSizes &sizes) {
   BoundPhase bound;
   bound.launches_.reserve(phase.launches.size());
-  const cuda::LaunchOverlap overlap = phase.programmaticLaunch &&
-                                              programmaticLaunchEnabled() &&
-                                              hasProgrammaticLaunch(codeArch)
-                                          ? cuda::LaunchOverlap::Programmatic
-                                          : cuda::LaunchOverlap::None;
+  // griddepcontrol exists from sm_90 on.
+  const bool overlaps = phase.programmaticLaunch &&
+                        programmaticLaunchEnabled() &&
+                        archNumber(codeArch) >= 90;
+  const cuda::LaunchOverlap overlap =
+      overlaps ? cuda::LaunchOverlap::Programmatic : cuda::LaunchOverlap::None;
   for (size_t i = 0; i < phase.launches.size(); ++i) {
     const KernelLaunch &launch = phase.launches[i];
     // Every variant takes the launch's arguments: only what runs and its
