@@ -8,10 +8,25 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 namespace llmc::chat {
 namespace {
+
+/// a OP b for the orderings <, >, <= and >=; nothing for another operator.
+template <typename T>
+std::optional<bool> ordering(const std::string &op, const T &a, const T &b) {
+  if (op == "<")
+    return a < b;
+  if (op == ">")
+    return a > b;
+  if (op == "<=")
+    return a <= b;
+  if (op == ">=")
+    return a >= b;
+  return std::nullopt;
+}
 
 class Evaluator {
 public:
@@ -457,15 +472,9 @@ private:
       return Value::string(out);
     }
     if (lhs.isString() && rhs.isString()) {
-      const std::string &a = lhs.asString(), &b = rhs.asString();
-      if (op == "<")
-        return Value::boolean(a < b);
-      if (op == ">")
-        return Value::boolean(a > b);
-      if (op == "<=")
-        return Value::boolean(a <= b);
-      if (op == ">=")
-        return Value::boolean(a >= b);
+      if (std::optional<bool> ordered =
+              ordering(op, lhs.asString(), rhs.asString()))
+        return Value::boolean(*ordered);
       return mismatch();
     }
     if (!lhs.isNumber() && lhs.kind() != Value::Kind::Bool)
@@ -481,14 +490,8 @@ private:
     double a = lhs.asNumber(), b = rhs.asNumber();
     bool integers =
         lhs.kind() != Value::Kind::Float && rhs.kind() != Value::Kind::Float;
-    if (op == "<")
-      return Value::boolean(a < b);
-    if (op == ">")
-      return Value::boolean(a > b);
-    if (op == "<=")
-      return Value::boolean(a <= b);
-    if (op == ">=")
-      return Value::boolean(a >= b);
+    if (std::optional<bool> ordered = ordering(op, a, b))
+      return Value::boolean(*ordered);
     if ((op == "/" || op == "//" || op == "%") && b == 0)
       return error(e.line, "division by zero");
     if (integers) {
