@@ -134,6 +134,67 @@ __device__ __forceinline__ void prefetchL2(const void *address) {
 }
 
 //===----------------------------------------------------------------------===//
+// Thread-block clusters (sm_90): blocks of one cluster read each other's
+// shared memory (distributed shared memory) between cluster barriers. Used
+// where a reduction across blocks would otherwise need a global workspace
+// and a second launch. PTX, for NVRTC; the callers are instantiated for
+// sm_90 and newer only, and trap elsewhere.
+//===----------------------------------------------------------------------===//
+
+/// This block's rank in its cluster.
+__device__ __forceinline__ unsigned clusterRank() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  unsigned rank;
+  asm volatile("mov.u32 %0, %%cluster_ctarank;" : "=r"(rank));
+  return rank;
+#else
+  __trap();
+  return 0;
+#endif
+}
+
+/// Every thread of the cluster's blocks arrives (releasing its shared-memory
+/// writes) ...
+__device__ __forceinline__ void clusterArrive() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("barrier.cluster.arrive.release.aligned;" ::: "memory");
+#else
+  __trap();
+#endif
+}
+
+/// ... and waits for all the others (acquiring theirs).
+__device__ __forceinline__ void clusterWait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("barrier.cluster.wait.acquire.aligned;" ::: "memory");
+#else
+  __trap();
+#endif
+}
+
+/// Reads the float4 at `local` (an address in this block's shared memory)
+/// from the same place in the shared memory of cluster block `rank`.
+__device__ __forceinline__ float4 loadClusterShared(const float4 *local,
+                                                    unsigned rank) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  unsigned address = static_cast<unsigned>(__cvta_generic_to_shared(local)),
+           remote;
+  asm volatile("mapa.shared::cluster.u32 %0, %1, %2;"
+               : "=r"(remote)
+               : "r"(address), "r"(rank));
+  float4 v;
+  asm volatile("ld.shared::cluster.v4.f32 {%0, %1, %2, %3}, [%4];"
+               : "=f"(v.x), "=f"(v.y), "=f"(v.z), "=f"(v.w)
+               : "r"(remote)
+               : "memory");
+  return v;
+#else
+  __trap();
+  return make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+#endif
+}
+
+//===----------------------------------------------------------------------===//
 // Reductions
 //===----------------------------------------------------------------------===//
 

@@ -18,6 +18,17 @@
 // (reusing the operand buffers) and handed to the epilogue policy, the same
 // policies the decode GEMV uses (Epilogues.cuh).
 //
+// Split K (KSplit > 1, sm_90): a decode step of 64 rows has only N / BN
+// output tiles (64 for a 4096-wide projection), too few blocks to stream the
+// weights at full bandwidth. KSplit blocks then share each tile, block z
+// taking the z-th slice of the K tiles. They form one thread-block cluster
+// (grid z = KSplit, __cluster_dims__(1, 1, KSplit) on the kernel): after the
+// main loop each block reads its share of the tile's rows from every
+// block's partial tile through distributed shared memory, sums them in
+// block order (deterministic, so a given engine's results do not depend on
+// timing), and runs the epilogue on those rows. No workspace, no second
+// launch.
+//
 // sm_90a: a wgmma + TMA version of this kernel (warpgroup MMA from shared
 // memory, tiles fetched by the tensor memory accelerator on an mbarrier) goes
 // in GemmWgmma.cuh, with the same template interface and epilogues. It is
@@ -88,13 +99,17 @@ struct MmaTileShape {
 };
 
 /// Tensor-core GEMM with a fused epilogue.
-///   N, K   weight shape W[N, K]
-///   Tile   an MmaTileShape
+///   N, K     weight shape W[N, K]
+///   Tile     an MmaTileShape
+///   KSplit   blocks (one cluster) that share each output tile, each over a
+///            slice of K; above 1 needs sm_90
 /// Arguments: x bf16 [M, K], w bf16 [N, K], M, the epilogue's Params.
-/// Launch: grid (ceilDiv(N, BN), ceilDiv(M, BM)), block (kThreads), dynamic
-/// shared memory kSharedBytes (over 48 KiB for large tiles: the runtime raises
-/// the function's limit).
-template <int N, int K, class Tile, class Epilogue> struct GemmMma {
+/// Launch: grid (ceilDiv(N, BN), ceilDiv(M, BM), KSplit), block (kThreads),
+/// dynamic shared memory kSharedBytes (over 48 KiB for large tiles: the
+/// runtime raises the function's limit); with KSplit > 1 the kernel carries
+/// __cluster_dims__(1, 1, KSplit).
+template <int N, int K, class Tile, class Epilogue, int KSplit = 1>
+struct GemmMma {
   static constexpr int BM = Tile::kBM, BN = Tile::kBN, BK = Tile::kBK;
   static constexpr int kStages = Tile::kStages;
   static constexpr int kWarpsM = Tile::kWarpsM, kWarpsN = Tile::kWarpsN;
@@ -108,6 +123,10 @@ template <int N, int K, class Tile, class Epilogue> struct GemmMma {
   static_assert(BK % 16 == 0, "BK must be whole k16 steps");
   static_assert(K % kBf16PerVector == 0, "K must be a multiple of 8");
   static_assert(kStages >= 2, "at least double buffering");
+  static_assert(KSplit >= 1 && KSplit <= 8,
+                "a portable cluster holds at most 8 blocks");
+  static_assert(BM % KSplit == 0,
+                "the blocks of a cluster share the tile's rows evenly");
 
   /// Shared-memory row pitch of the operand tiles, in bf16 (16-byte pad).
   static constexpr int kLd = BK + kBf16PerVector;
@@ -119,6 +138,10 @@ template <int N, int K, class Tile, class Epilogue> struct GemmMma {
       static_cast<int>(tiles::gemmMmaSharedBytes(BM, BN, BK, kStages));
   static constexpr int kGridX = ceilDiv(N, BN);
   static constexpr int kKTiles = ceilDiv(K, BK);
+  /// K tiles per block of a cluster (the last block may get fewer).
+  static constexpr int kKTilesPerSplit = ceilDiv(kKTiles, KSplit);
+  /// Tile rows each block of a cluster reduces and hands to the epilogue.
+  static constexpr int kRowsPerSplit = BM / KSplit;
   static constexpr int kChunksPerRow = BK / kBf16PerVector;
 
   /// `shared` is the kernel's dynamic shared memory (kSharedBytes, 16-byte
@@ -132,6 +155,10 @@ template <int N, int K, class Tile, class Epilogue> struct GemmMma {
       return;
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const int warpM = warp / kWarpsN, warpN = warp % kWarpsN;
+    // This block's K tiles: all of them, or its cluster rank's slice.
+    const int split = KSplit > 1 ? static_cast<int>(blockIdx.z) : 0;
+    const int ktBegin = split * kKTilesPerSplit;
+    const int ktCount = max(0, min(kKTiles - ktBegin, kKTilesPerSplit));
 
     float acc[kMmaM][kMmaN][4];
 #pragma unroll
@@ -145,19 +172,20 @@ template <int N, int K, class Tile, class Epilogue> struct GemmMma {
           // Prologue: fill all stages but one.
 #pragma unroll
     for (int s = 0; s < kStages - 1; ++s) {
-      if (s < kKTiles)
-        loadStage(x, w, numRows, m0, n0, s, operands + s * kStageElements);
+      if (s < ktCount)
+        loadStage(x, w, numRows, m0, n0, ktBegin + s,
+                  operands + s * kStageElements);
       mma::commitAsync();
     }
 
-    for (int kt = 0; kt < kKTiles; ++kt) {
+    for (int kt = 0; kt < ktCount; ++kt) {
       mma::waitAsync<kStages - 2>();
       // Tile kt has landed for every thread, and every warp is done with the
       // stage the prefetch below overwrites (it held tile kt - 1).
       __syncthreads();
       const int next = kt + kStages - 1;
-      if (next < kKTiles)
-        loadStage(x, w, numRows, m0, n0, next,
+      if (next < ktCount)
+        loadStage(x, w, numRows, m0, n0, ktBegin + next,
                   operands + (next % kStages) * kStageElements);
       mma::commitAsync();
       computeStage(operands + (kt % kStages) * kStageElements, warpM, warpN,
@@ -180,11 +208,50 @@ template <int N, int K, class Tile, class Epilogue> struct GemmMma {
             make_float2(acc[i][j][2], acc[i][j][3]);
       }
     __syncthreads();
-    Epilogue::template apply<kThreads, BM, BN>(
-        params, tile, kTileLd, m0, min(BM, numRows - m0), n0, min(BN, N - n0));
+    if constexpr (KSplit > 1)
+      reduceAndApply(params, tile, numRows, m0, n0, split);
+    else
+      Epilogue::template apply<kThreads, BM, BN>(params, tile, kTileLd, m0,
+                                                 min(BM, numRows - m0), n0,
+                                                 min(BN, N - n0));
   }
 
 private:
+  /// Split K: sums rows [split * kRowsPerSplit, ...) of the cluster's
+  /// partial tiles into this block's tile, in rank order, and runs the
+  /// epilogue on them. Other blocks read only their own shares of this
+  /// block's tile, so the sums overwrite the partials in place.
+  __device__ static void reduceAndApply(const typename Epilogue::Params &params,
+                                        float *tile, int numRows, int m0,
+                                        int n0, int split) {
+    clusterArrive(); // this block's partial tile is written ...
+    clusterWait();   // ... and so is every other block's
+    const int r0 = split * kRowsPerSplit;
+    constexpr int kVectorsPerRow = BN / 4;
+    for (int i = threadIdx.x; i < kRowsPerSplit * kVectorsPerRow;
+         i += kThreads) {
+      float4 *at =
+          reinterpret_cast<float4 *>(&tile[(r0 + i / kVectorsPerRow) * kTileLd +
+                                           (i % kVectorsPerRow) * 4]);
+      float4 sum = loadClusterShared(at, 0);
+#pragma unroll
+      for (int s = 1; s < KSplit; ++s) {
+        const float4 v = loadClusterShared(at, s);
+        sum.x += v.x;
+        sum.y += v.y;
+        sum.z += v.z;
+        sum.w += v.w;
+      }
+      *at = sum;
+    }
+    clusterArrive(); // done reading the other blocks' shared memory
+    __syncthreads();
+    Epilogue::template apply<kThreads, kRowsPerSplit, BN>(
+        params, tile + r0 * kTileLd, kTileLd, m0 + r0,
+        max(0, min(kRowsPerSplit, numRows - m0 - r0)), n0, min(BN, N - n0));
+    clusterWait(); // no block leaves while another may read its tile
+  }
+
   /// Queues the copies of K tile `kTile` of A (x rows m0..) and B (W rows
   /// n0..) into one stage: A [BM][kLd] then B [BN][kLd].
   __device__ static void loadStage(const bf16 *x, const bf16 *w, int numRows,

@@ -13,6 +13,13 @@
 // (Epilogues.cuh) turns into outputs, so SwiGLU, RoPE and the KV-cache write
 // fuse here exactly as in the prefill GEMM.
 //
+// A block that owns few rows splits K as well (KSplit > 1): KSplit warps
+// share each row group, warp j of them taking every KSplit-th 8-element
+// vector of each lane's stride, and their partial tiles are summed in warp
+// order (so the result does not depend on timing). Few rows per block give
+// the grid thousands of blocks, each with many loads in flight; that, not the
+// arithmetic, is what streams a 4096-row weight at full bandwidth.
+//
 // x is small (T * K * 2 bytes) and is re-read by every warp from L1/L2, not
 // from device memory. T larger than MaxT is handled in chunks of MaxT rows
 // (re-reading W per chunk; the compiler picks MaxT >= T for decode).
@@ -41,11 +48,13 @@ namespace kernels {
 ///   PairSpan     0: the block's rows are consecutive columns; S > 0: they
 ///                are TileN / 2 pairs (c, c + S), which S / (TileN / 2)
 ///                blocks of each 2S-column group share
+///   KSplit       warps that share one row group, each summing a slice of K
+///                (1: a warp owns its rows' whole dot products)
 /// Arguments: x bf16 [T, K], w bf16 [N, K], T, the epilogue's Params.
 /// Launch: grid (ceilDiv(N, TileN)), block (kThreads), no dynamic shared
 /// memory (the tile, kSharedBytes, is static).
 template <int N, int K, int MaxT, int Warps, int RowsPerWarp, int TileN,
-          class Epilogue, int PairSpan = 0>
+          class Epilogue, int PairSpan = 0, int KSplit = 1>
 struct Gemv {
   static_assert(K % kBf16PerVector == 0, "K must be a multiple of 8");
   static_assert(TileN % RowsPerWarp == 0,
@@ -56,17 +65,25 @@ struct Gemv {
                 "a paired tile's pairs lie in one column group, and its warp "
                 "groups do not straddle the two halves");
   static_assert(MaxT >= 1 && MaxT <= 32, "MaxT is 1..32");
+  static_assert(KSplit >= 1 && Warps % KSplit == 0,
+                "the warps form whole sets of KSplit");
   static constexpr int kThreads = Warps * 32;
   static constexpr int kGroups = TileN / RowsPerWarp;
+  /// Warp sets: KSplit warps each, one row group per set at a time.
+  static constexpr int kWarpSets = Warps / KSplit;
   static constexpr int kTileLd = TileN;
-  static constexpr int kSharedBytes = MaxT * kTileLd * 4;
+  static constexpr int kTileFloats = MaxT * kTileLd;
+  /// One partial tile per warp of a set; the first becomes the sum.
+  static constexpr int kSharedBytes = KSplit * kTileFloats * 4;
   static constexpr int kGridX = ceilDiv(N, TileN);
   /// Elements of K one warp step covers (32 lanes x 8).
   static constexpr int kWarpStep = 32 * kBf16PerVector;
+  /// Elements of K a warp set covers per step.
+  static constexpr int kSetStep = KSplit * kWarpStep;
   /// Bytes of each weight row prefetchWeights asks the L2 for: the first two
-  /// warp steps of bf16 (dotGroup unrolls by two), or the whole row.
+  /// set steps of bf16 (dotGroup unrolls by two), or the whole row.
   static constexpr int kPrefetchBytes =
-      (2 * kWarpStep < K ? 2 * kWarpStep : K) * 2;
+      (2 * kSetStep < K ? 2 * kSetStep : K) * 2;
 
   /// Starts the first weight loads of this block's rows into the L2. Weights
   /// depend on no kernel, so under programmatic launch this overlaps the
@@ -84,30 +101,42 @@ struct Gemv {
 
   __device__ static void run(const bf16 *x, const bf16 *w, int numTokens,
                              const typename Epilogue::Params &params) {
-    __shared__ float tile[MaxT * kTileLd];
+    __shared__ float tile[KSplit * kTileFloats];
     const int n0 = blockIdx.x * TileN;
     const int nValid = validRows();
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    const int set = warp / KSplit, slice = warp % KSplit;
+    float *partial = tile + slice * kTileFloats;
 
     for (int m0 = 0; m0 < numTokens; m0 += MaxT) {
       const int rows = min(MaxT, numTokens - m0);
       const bf16 *xChunk = x + static_cast<long long>(m0) * K;
-      for (int g = warp; g < kGroups; g += Warps) {
+      for (int g = set; g < kGroups; g += kWarpSets) {
         const int r0 = g * RowsPerWarp;
         if (r0 >= nValid)
           break; // warp-uniform; later groups are further out
         float acc[RowsPerWarp][MaxT];
-        dotGroup(xChunk, w, rows, r0, nValid - r0, lane, acc);
+        dotGroup(xChunk, w, rows, r0, nValid - r0, slice, lane, acc);
 #pragma unroll
         for (int r = 0; r < RowsPerWarp; ++r)
 #pragma unroll
           for (int t = 0; t < MaxT; ++t) {
             float sum = warpReduceSum(acc[r][t]);
             if (lane == 0 && t < rows)
-              tile[t * kTileLd + r0 + r] = sum;
+              partial[t * kTileLd + r0 + r] = sum;
           }
       }
       __syncthreads();
+      if constexpr (KSplit > 1) {
+        for (int i = threadIdx.x; i < rows * kTileLd; i += kThreads) {
+          float sum = tile[i];
+#pragma unroll
+          for (int s = 1; s < KSplit; ++s)
+            sum += tile[s * kTileFloats + i];
+          tile[i] = sum;
+        }
+        __syncthreads();
+      }
       if constexpr (PairSpan > 0)
         Epilogue::template applyPairs<kThreads, MaxT, TileN / 2>(
             params, tile, kTileLd, m0, rows, blockIdx.x * (TileN / 2));
@@ -138,10 +167,11 @@ private:
   }
 
   /// This lane's partial dot products of the tile's rows [row0, row0 +
-  /// RowsPerWarp) with the `rows` token rows of x; rows at or past
-  /// `rowsValid` (relative to row0) are not loaded.
+  /// RowsPerWarp) with the `rows` token rows of x, over K slice `slice` of
+  /// the warp set; rows at or past `rowsValid` (relative to row0) are not
+  /// loaded.
   __device__ static void dotGroup(const bf16 *x, const bf16 *w, int rows,
-                                  int row0, int rowsValid, int lane,
+                                  int row0, int rowsValid, int slice, int lane,
                                   float (&acc)[RowsPerWarp][MaxT]) {
 #pragma unroll
     for (int r = 0; r < RowsPerWarp; ++r)
@@ -157,7 +187,7 @@ private:
           static_cast<long long>(column(row0 + (r < rowsValid ? r : 0))) * K;
 
 #pragma unroll 2
-    for (int k = lane * kBf16PerVector; k < K; k += kWarpStep) {
+    for (int k = (slice * 32 + lane) * kBf16PerVector; k < K; k += kSetStep) {
       float wv[RowsPerWarp][kBf16PerVector];
 #pragma unroll
       for (int r = 0; r < RowsPerWarp; ++r)

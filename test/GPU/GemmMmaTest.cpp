@@ -10,6 +10,7 @@ namespace {
 
 struct MmaTiling {
   int bm, bn, bk, warpsM, warpsN, stages;
+  int kSplit = 1; ///< blocks of a cluster per output tile (sm_90)
 
   unsigned sharedBytes() const {
     unsigned operands = unsigned(stages * (bm + bn) * (bk + 8) * 2);
@@ -35,18 +36,21 @@ ProjectionLaunch gemmLaunch(const ProjectionCase &c, const MmaTiling &g) {
       "using Kernel = GemmMma<" +
       s(c.n) + ", " + s(c.k) + ", MmaTileShape<" + s(g.bm) + ", " + s(g.bn) +
       ", " + s(g.bk) + ", " + s(g.warpsM) + ", " + s(g.warpsN) + ", " +
-      s(g.stages) +
-      ">, Epi>;\n"
+      s(g.stages) + ">, Epi, " + s(g.kSplit) +
+      ">;\n"
       "static_assert(Kernel::kSharedBytes == " +
       s(int(g.sharedBytes())) +
       ", \"the test's shared-memory size\");\n"
-      "extern \"C\" __global__ void __launch_bounds__(Kernel::kThreads)\n"
+      "extern \"C\" __global__ void " +
+      (g.kSplit > 1 ? "__cluster_dims__(1, 1, " + s(g.kSplit) + ") "
+                    : std::string()) +
+      "__launch_bounds__(Kernel::kThreads)\n"
       "projection(const bf16 *x, const bf16 *w, int T, Epi::Params params) {\n"
       "  extern __shared__ uint4 shared[];\n"
       "  Kernel::run(x, w, T, params, shared);\n"
       "}\n";
   launch.grid = {unsigned((c.n + g.bn - 1) / g.bn),
-                 unsigned((c.t + g.bm - 1) / g.bm)};
+                 unsigned((c.t + g.bm - 1) / g.bm), unsigned(g.kSplit)};
   launch.block = {unsigned(g.warpsM * g.warpsN * 32)};
   launch.sharedBytes = g.sharedBytes();
   return launch;
@@ -96,6 +100,11 @@ const MmaTiling kHeads48 = {64, 96, 32, 2, 2, 3};
 /// The decode tiles: deep K tiles and four stages, a head per tile for RoPE.
 const MmaTiling kDecode = {64, 64, 64, 2, 2, 4};
 const MmaTiling kDecodeHeads = {64, 128, 64, 2, 4, 4};
+/// The decode tiles split over K by clusters of 2, 4 and 8 blocks.
+MmaTiling splitK(MmaTiling tiling, int kSplit) {
+  tiling.kSplit = kSplit;
+  return tiling;
+}
 
 std::vector<GemmCase> gemmCases() {
   return {
@@ -155,6 +164,28 @@ std::vector<GemmCase> gemmCases() {
                          true, {{3, 37}}),
                   true, true),
        kSmall},
+      // Split K (clusters): every epilogue, rows in several blocks' shares
+      // and past numRows, a last block with fewer K tiles (11008 / 64 = 172
+      // tiles in 8 blocks of 22), blocks with no K tile at all (520: 9 tiles
+      // in 8 blocks of 2), two row tiles, a 64x128 head tile.
+      {ropeKv("split_llama2_qkv_decode_halfsplit_3seqs", 32, 32, 128, 4096,
+              kHalf, false, {{20, 1}, {300, 1}, {7, 1}}),
+       splitK(kDecodeHeads, 8)},
+      {ropeKv("split_llama3_qkv_gqa_interleaved_5seqs", 32, 8, 128, 4096,
+              kInter, true, {{2, 1}, {90, 1}, {1, 1}, {17, 1}, {0, 1}}),
+       splitK(kDecode, 4)},
+      {plain("split_llama2_w2_residual_t37", 4096, 11008, 37, E::ResidualAdd),
+       splitK(kDecode, 8)},
+      {plain("split_llama2_w13_swiglu_t64", 22016, 4096, 64, E::SwiGlu),
+       splitK(kDecode, 2)},
+      {plain("split_llama2_wo_t100", 4096, 4096, 100, E::StoreBf16),
+       splitK(kDecode, 8)},
+      {plain("split_odd_n1000_k520_t3", 1000, 520, 3, E::StoreF32),
+       splitK(kDecode, 8)},
+      {withFamily(ropeKv("split_qwen3_qkv_headnorm_decode", 32, 8, 128, 4096,
+                         kHalf, false, {{20, 1}, {300, 1}, {5, 1}}),
+                  false, true),
+       splitK(kDecodeHeads, 4)},
   };
 }
 
@@ -163,6 +194,9 @@ class GemmMmaTest : public ::testing::TestWithParam<GemmCase> {};
 TEST_P(GemmMmaTest, MatchesReference) {
   LLMC_REQUIRE_GPU();
   const GemmCase &c = GetParam();
+  const std::string arch = GpuContext::get()->arch(); // "sm_90"
+  if (c.tiling.kSplit > 1 && std::stoi(arch.substr(arch.find('_') + 1)) < 90)
+    GTEST_SKIP() << "split K needs thread-block clusters (sm_90)";
   runProjectionCase(c.projection, [&](const ProjectionCase &p) {
     return gemmLaunch(p, c.tiling);
   });

@@ -10,6 +10,7 @@ namespace {
 struct GemvTiling {
   int maxT, warps, rowsPerWarp, tileN;
   int pairSpan = 0; ///< paired tiles (half-split RoPE): head_dim / 2
+  int kSplit = 1;   ///< warps sharing a row group, each over a slice of K
 };
 
 struct GemvCase {
@@ -28,7 +29,7 @@ ProjectionLaunch gemvLaunch(const ProjectionCase &c, const GemvTiling &g) {
                   "using Kernel = Gemv<" +
                   s(c.n) + ", " + s(c.k) + ", " + s(g.maxT) + ", " +
                   s(g.warps) + ", " + s(g.rowsPerWarp) + ", " + s(g.tileN) +
-                  ", Epi, " + s(g.pairSpan) +
+                  ", Epi, " + s(g.pairSpan) + ", " + s(g.kSplit) +
                   ">;\n"
                   "extern \"C\" __global__ void "
                   "__launch_bounds__(Kernel::kThreads)\n"
@@ -144,6 +145,33 @@ std::vector<GemvCase> gemvCases() {
        {8, 8, 2, 16, 64}},
       {ropeKv("odd_qkv_paired_hd16_t3", 3, 1, 16, 200, 3, kHalf, false),
        {2, 4, 2, 4, 8}},
+      // K split between warps: the decode tiles (four rows of four warps;
+      // paired QKV in two sets of two), and awkward cases: K shorter than a
+      // set step, K off the set step, N off the tile, T > MaxT, a set looping
+      // over several row groups.
+      {plain("llama2_wo_ksplit_t1", 4096, 4096, 1, E::StoreBf16),
+       {8, 4, 4, 4, 0, 4}},
+      {plain("llama2_w2_residual_ksplit_t8", 4096, 11008, 8, E::ResidualAdd),
+       {8, 4, 4, 4, 0, 4}},
+      {plain("llama2_w13_swiglu_ksplit_t3", 22016, 4096, 3, E::SwiGlu),
+       {8, 4, 4, 4, 0, 4}},
+      {ropeKv("llama2_qkv_paired_ksplit_t1", 32, 32, 128, 4096, 1, kHalf,
+              false),
+       {8, 4, 4, 8, 64, 2}},
+      {ropeKv("llama3_qkv_gqa_paired_ksplit_t6", 32, 8, 128, 4096, 6, kHalf,
+              true),
+       {8, 4, 4, 8, 64, 2}},
+      {ropeKv("stories_qkv_interleaved_ksplit_t2", 6, 6, 48, 288, 2, kInter,
+              false),
+       {8, 4, 4, 4, 0, 4}},
+      {plain("stories_wo_ksplit_k288_t3", 288, 288, 3, E::StoreBf16),
+       {4, 4, 4, 4, 0, 4}},
+      {plain("odd_n1000_k520_ksplit_t7_maxt4", 1000, 520, 7, E::StoreBf16),
+       {4, 4, 2, 6, 0, 2}},
+      {plain("llama2_wo_ksplit_t16", 4096, 4096, 16, E::StoreBf16),
+       {16, 4, 2, 2, 0, 4}},
+      {plain("odd_n998_k4104_ksplit8_t2", 998, 4104, 2, E::StoreBf16),
+       {2, 8, 1, 4, 0, 8}},
   };
 }
 

@@ -35,31 +35,36 @@ struct Candidate {
   bool gemm;          ///< GemmMma (dynamic shared memory) or Gemv
   cuda::Dim3 grid, block;
   unsigned sharedBytes;
+  int kSplit = 1; ///< GemmMma blocks (a cluster) per output tile
 };
 
 std::string wrap(const Shape &shape, const Candidate &c) {
   std::string n = std::to_string(shape.n);
-  std::string source = std::string("#include \"") +
-                       (c.gemm ? "GemmMma.cuh" : "Gemv.cuh") +
-                       "\"\nusing namespace llmc::kernels;\n"
-                       "using Epi = StoreBf16Epilogue<" +
-                       n + ">;\nusing Kernel = " + c.kernel +
-                       ";\nextern \"C\" __global__ void "
-                       "__launch_bounds__(Kernel::kThreads)\n"
-                       "projection(const bf16 *x, const bf16 *w, int T, "
-                       "Epi::Params p) {\n";
+  std::string source =
+      std::string("#include \"") + (c.gemm ? "GemmMma.cuh" : "Gemv.cuh") +
+      "\"\nusing namespace llmc::kernels;\n"
+      "using Epi = StoreBf16Epilogue<" +
+      n + ">;\nusing Kernel = " + c.kernel +
+      ";\nextern \"C\" __global__ void " +
+      (c.kSplit > 1
+           ? "__cluster_dims__(1, 1, " + std::to_string(c.kSplit) + ") "
+           : std::string()) +
+      "__launch_bounds__(Kernel::kThreads)\n"
+      "projection(const bf16 *x, const bf16 *w, int T, "
+      "Epi::Params p) {\n";
   source += c.gemm ? "  extern __shared__ uint4 shared[];\n"
                      "  Kernel::run(x, w, T, p, shared);\n}\n"
                    : "  Kernel::run(x, w, T, p);\n}\n";
   return source;
 }
 
-/// GemmMma<N, K, MmaTileShape<bm, bn, bk, wm, wn, stages>> for `rows` rows.
+/// GemmMma<N, K, MmaTileShape<bm, bn, bk, wm, wn, stages>, Epi, kSplit> for
+/// `rows` rows.
 Candidate gemmTile(const Shape &shape, int rows, int bm, int bn, int bk, int wm,
-                   int wn, int stages) {
+                   int wn, int stages, int kSplit = 1) {
   char label[64];
-  std::snprintf(label, sizeof(label), "mma %dx%dx%d w%dx%d s%d", bm, bn, bk, wm,
-                wn, stages);
+  std::snprintf(label, sizeof(label), "mma %dx%dx%d w%dx%d s%d k%d", bm, bn, bk,
+                wm, wn, stages, kSplit);
   std::string tile = "MmaTileShape<" + std::to_string(bm) + ", " +
                      std::to_string(bn) + ", " + std::to_string(bk) + ", " +
                      std::to_string(wm) + ", " + std::to_string(wn) + ", " +
@@ -68,24 +73,28 @@ Candidate gemmTile(const Shape &shape, int rows, int bm, int bn, int bk, int wm,
   unsigned epilogue = bm * (bn + 8) * 4;
   return {label,
           "GemmMma<" + std::to_string(shape.n) + ", " +
-              std::to_string(shape.k) + ", " + tile + ", Epi>",
+              std::to_string(shape.k) + ", " + tile + ", Epi, " +
+              std::to_string(kSplit) + ">",
           true,
-          {unsigned((shape.n + bn - 1) / bn), unsigned((rows + bm - 1) / bm)},
+          {unsigned((shape.n + bn - 1) / bn), unsigned((rows + bm - 1) / bm),
+           unsigned(kSplit)},
           {unsigned(wm * wn * 32)},
-          std::max(operands, epilogue)};
+          std::max(operands, epilogue),
+          kSplit};
 }
 
-/// Gemv<N, K, maxT, warps, rowsPerWarp, tileN>.
+/// Gemv<N, K, maxT, warps, rowsPerWarp, tileN, Epi, 0, kSplit>.
 Candidate gemvTile(const Shape &shape, int maxT, int warps, int rowsPerWarp,
-                   int tileN) {
+                   int tileN, int kSplit = 1) {
   char label[64];
-  std::snprintf(label, sizeof(label), "gemv T%d w%d r%d n%d", maxT, warps,
-                rowsPerWarp, tileN);
+  std::snprintf(label, sizeof(label), "gemv T%d w%d r%d n%d k%d", maxT, warps,
+                rowsPerWarp, tileN, kSplit);
   return {label,
           "Gemv<" + std::to_string(shape.n) + ", " + std::to_string(shape.k) +
               ", " + std::to_string(maxT) + ", " + std::to_string(warps) +
               ", " + std::to_string(rowsPerWarp) + ", " +
-              std::to_string(tileN) + ", Epi>",
+              std::to_string(tileN) + ", Epi, 0, " + std::to_string(kSplit) +
+              ">",
           false,
           {unsigned((shape.n + tileN - 1) / tileN)},
           {unsigned(warps * 32)},
@@ -156,19 +165,29 @@ TEST(TileSweep, DISABLED_DecodeProjections) {
           gemmTile(shape, rows, 64, 64, 64, 1, 4, 4),
           gemmTile(shape, rows, 64, 64, 64, 2, 4, 6),
           gemmTile(shape, rows, 32, 64, 64, 2, 2, 4),
+          // Clusters of blocks splitting K (sm_90).
+          gemmTile(shape, rows, 64, 64, 64, 2, 2, 4, 2),
+          gemmTile(shape, rows, 64, 64, 64, 2, 2, 4, 4),
+          gemmTile(shape, rows, 64, 64, 64, 2, 2, 4, 8),
+          gemmTile(shape, rows, 64, 128, 64, 2, 4, 4, 4),
+          gemmTile(shape, rows, 64, 64, 128, 2, 2, 3, 4),
       };
       // MaxT 8 is an 8-slot engine's Gemv running one row.
       if (rows <= 16)
         for (int maxT : {rows, 8}) {
           candidates.push_back(gemvTile(shape, maxT, 4, 2, 32));
-          candidates.push_back(gemvTile(shape, maxT, 8, 4, 32));
-          candidates.push_back(gemvTile(shape, maxT, 4, 4, 16));
           candidates.push_back(gemvTile(shape, maxT, 8, 2, 16));
-          candidates.push_back(gemvTile(shape, maxT, 8, 4, 64));
           candidates.push_back(gemvTile(shape, maxT, 4, 1, 4));
-          candidates.push_back(gemvTile(shape, maxT, 4, 2, 8));
           candidates.push_back(gemvTile(shape, maxT, 8, 1, 8));
-          candidates.push_back(gemvTile(shape, maxT, 2, 2, 4));
+          // Warps splitting K: few rows per block, thousands of blocks.
+          candidates.push_back(gemvTile(shape, maxT, 4, 4, 4, 4));
+          candidates.push_back(gemvTile(shape, maxT, 4, 2, 4, 2));
+          candidates.push_back(gemvTile(shape, maxT, 4, 2, 2, 4));
+          candidates.push_back(gemvTile(shape, maxT, 8, 4, 8, 4));
+          candidates.push_back(gemvTile(shape, maxT, 8, 4, 4, 8));
+          candidates.push_back(gemvTile(shape, maxT, 4, 4, 8, 2));
+          candidates.push_back(gemvTile(shape, maxT, 2, 4, 4, 2));
+          candidates.push_back(gemvTile(shape, maxT, 4, 8, 8, 4));
         }
       for (const Candidate &candidate : candidates)
         timeCandidate(gpu, shape, rows, candidate);

@@ -68,7 +68,7 @@
 // CHECK-NEXT: %[[L:.+]] = kernel.launch "prefill_logits"(%[[N]]) {args = [#kernel.operand<0>, #kernel.weight<@lm_head.weight>, #kernel.result<0>]
 // CHECK-SAME: constants = {num_rows = 4 : i64}
 // CHECK-SAME: epilogue = "StoreF32"
-// CHECK-SAME: params = {K = 64 : i64, MaxT = 4 : i64, N = 256 : i64, RowsPerWarp = 2 : i64, TileN = 16 : i64, Warps = 8 : i64}, smem = 0 : i64, template = "Gemv"} : (tensor<4x64xbf16>) -> tensor<4x256xf32>
+// CHECK-SAME: params = {K = 64 : i64, KSplit = 4 : i64, MaxT = 4 : i64, N = 256 : i64, RowsPerWarp = 4 : i64, TileN = 4 : i64, Warps = 4 : i64}, smem = 0 : i64, template = "Gemv"} : (tensor<4x64xbf16>) -> tensor<4x256xf32>
 // CHECK-NEXT: return %[[L]], %{{.+}} : tensor<4x256xf32>, !llm.kv_cache
 
 // Decode: GEMVs over 4 rows, no token-to-slot map, split-KV attention.
@@ -78,8 +78,8 @@
 // CHECK: kernel.launch "decode_rms_norm"
 // CHECK-NEXT: %[[DQ:.+]]:2 = kernel.launch "decode_qkv_rope_cache"
 // CHECK-SAME: #kernel.input<"positions">, #kernel.null, #kernel.input<"block_tables">
-// CHECK-SAME: grid = ["8", "1", "1"]
-// CHECK-SAME: params = {K = 64 : i64, MaxT = 4 : i64, N = 128 : i64, PairSpan = 8 : i64, RowsPerWarp = 2 : i64, TileN = 16 : i64, Warps = 8 : i64}, smem = 0 : i64, template = "Gemv", tied = array<i64: -1, 1>}
+// CHECK-SAME: grid = ["16", "1", "1"]
+// CHECK-SAME: params = {K = 64 : i64, KSplit = 2 : i64, MaxT = 4 : i64, N = 128 : i64, PairSpan = 8 : i64, RowsPerWarp = 4 : i64, TileN = 8 : i64, Warps = 4 : i64}, smem = 0 : i64, template = "Gemv", tied = array<i64: -1, 1>}
 // CHECK-NEXT: %[[P:.+]]:3 = kernel.launch "decode_attention_partition"(%[[DQ]]#0, %[[DQ]]#1) {args = [#kernel.operand<0>, #kernel.kv_keys<0>, #kernel.kv_values<0>, #kernel.input<"block_tables">, #kernel.input<"positions">, #kernel.slot<"finished">, #kernel.result<0>, #kernel.result<1>, #kernel.result<2>, #kernel.null]
 // CHECK-SAME: constants = {max_blocks_per_seq = 4 : i64, max_partitions = 1 : i64, out_row_stride = 64 : i64, q_row_stride = 64 : i64, scale = 2.500000e-01 : f64}
 // CHECK-SAME: grid = ["1", "2", "rows"]
@@ -114,12 +114,12 @@
 // NOLLM-NOT: {{ llm\.[a-z_]+ [%@]}}
 // NOLLM-LABEL: func.func @sample
 
-// Interleaved RoPE: Layout 0; one 16-column GEMV tile holds whole pairs.
+// Interleaved RoPE: Layout 0; a 4-column GEMV tile holds whole pairs.
 // INTERLEAVED: kernel.launch "prefill_qkv_rope_cache"
 // INTERLEAVED-SAME: Layout = 0 : i64
 // INTERLEAVED: kernel.launch "decode_qkv_rope_cache"
 // INTERLEAVED-SAME: Layout = 0 : i64
-// INTERLEAVED-SAME: TileN = 16 : i64
+// INTERLEAVED-SAME: TileN = 4 : i64
 
 // Beyond 32 slots decode projections run on tensor cores in 64-row tiles,
 // and so does prefill's head over the 40 slots.

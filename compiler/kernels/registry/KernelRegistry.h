@@ -72,6 +72,9 @@ struct KernelDef {
   /// Template parameters with a C++ default that a launch may leave out
   /// (after `params` in declaration order).
   std::vector<std::string> optionalParams = {};
+  /// The kernel's __cluster_dims__ ("1, 1, 4"), or "" for no cluster. Null:
+  /// never a cluster.
+  std::string (*clusterDims)(const Wrapper &wrapper) = nullptr;
 };
 
 /// Every definition, in no particular order; names are unique.

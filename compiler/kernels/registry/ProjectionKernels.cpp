@@ -3,6 +3,7 @@
 #include "compiler/kernels/registry/KernelRegistry.h"
 #include "compiler/kernels/registry/SelectionSupport.h"
 
+#include "runtime/engine/ArchName.h"
 #include "runtime/engine/LaunchDims.h"
 
 #include <algorithm>
@@ -113,27 +114,61 @@ MmaTile chooseMmaTile(const ProjectionShape &shape, bool fewRows) {
 }
 
 /// Gemv's block: warps, weight rows each streams at once, rows (output
-/// columns) per block, and the pair span of a paired tile (0: consecutive
-/// columns).
+/// columns) per block, the pair span of a paired tile (0: consecutive
+/// columns), and the warps that split K for each row group.
 struct GemvTile {
-  int64_t warps, rowsPerWarp, tileN, pairSpan;
+  int64_t warps, rowsPerWarp, tileN, pairSpan, kSplit;
 };
 
-/// 16 columns, or whole heads for head norms. Narrow tiles give many blocks,
-/// and eight warps of two rows each keep enough loads in flight to stream
-/// the weights (1 row on an H100: 2.0-2.8 TB/s against 0.9-2.6 TB/s for
-/// 32-column tiles of four warps). Blocks of four warps over 4 columns (N / 4
-/// blocks) measured no faster on an H200 at 8 slots (Llama-2-7B TPOT 6.09
-/// against 5.97 ms). Half-split RoPE takes 8 of its (i, i + head_dim / 2)
-/// pairs per block (a paired tile) rather than whole heads, which gave the
-/// 7B QKV projection 96 blocks for 132 SMs.
-GemvTile chooseGemvTile(const ProjectionShape &shape) {
-  constexpr int64_t kColumns = 16;
-  if (shape.epilogue == EpilogueKind::RopeKvWrite && shape.halfSplitRope &&
-      !shape.headNorm && (shape.attention.headDim / 2) % (kColumns / 2) == 0)
-    return {8, 2, kColumns, shape.attention.headDim / 2};
-  int64_t unit = tileColumnUnit(shape);
-  return {8, 2, roundUp(kColumns, std::lcm<int64_t>(unit, 2)), 0};
+/// Four rows per block of four warps that split K between them: a 4096-row
+/// projection is 1024 blocks, eight or more resident per SM, each warp with
+/// four weight rows of loads in flight. Fewer, wider blocks left SMs waiting
+/// on a handful of streams (16 columns of eight warps: the 7B o and down
+/// projections at 50% and 64% of copy bandwidth in an 8-slot engine). Rows
+/// per warp shrink as the token rows grow, keeping the accumulators
+/// (rows x MaxT) in registers. Half-split RoPE takes 4 of its (i, i +
+/// head_dim / 2) pairs per block (a paired tile, two warp sets of two);
+/// head norms need whole heads, which stay 8-warp blocks over a head.
+GemvTile chooseGemvTile(const ProjectionShape &shape, int64_t maxT) {
+  const int64_t rowsPerWarp = std::clamp<int64_t>(32 / maxT, 1, 4);
+  const int64_t unit = tileColumnUnit(shape);
+  const bool paired = shape.epilogue == EpilogueKind::RopeKvWrite &&
+                      shape.halfSplitRope && !shape.headNorm;
+  if (paired && (shape.attention.headDim / 2) % rowsPerWarp == 0)
+    return {4, rowsPerWarp, 2 * rowsPerWarp, shape.attention.headDim / 2, 2};
+  if (unit > 2)
+    return {8, 2, roundUp(16, unit), 0, 1};
+  return {4, rowsPerWarp, roundUp(rowsPerWarp, 2), 0, 4};
+}
+
+/// Hopper's SMs: the split-K rule aims at a few waves of them.
+constexpr int64_t kSm90Multiprocessors = 132;
+
+/// The engine's archs with thread-block clusters (sm_90 and newer): those
+/// run a decode GemmMma's split-K variant.
+std::vector<std::string> clusterArchs(const KernelOptions &options) {
+  std::vector<std::string> archs;
+  for (const std::string &arch : options.archs)
+    if (archNumber(arch) >= 90)
+      archs.push_back(arch);
+  return archs;
+}
+
+/// Blocks (one cluster) that share each decode output tile: the smallest
+/// power of two that gives the step at least four blocks per SM, at most 8
+/// (a portable cluster) and at least four K tiles per block (each block
+/// still fills its pipeline). 1: the tiles alone are enough. At 64 rows the
+/// 7B projections have 64 (o, down) to 344 (gate_up) tiles of 64x64; one
+/// block per tile streamed their weights at 27-48% of the HBM roofline.
+int64_t chooseDecodeKSplit(const ProjectionShape &shape, const MmaTile &tile,
+                           int64_t maxRows) {
+  const int64_t tiles = ceilDiv(shape.n, tile.bn) * ceilDiv(maxRows, tile.bm);
+  const int64_t kTiles = ceilDiv(shape.k, tile.bk);
+  int64_t split = 1;
+  while (split < 8 && tiles * split < 4 * kSm90Multiprocessors &&
+         kTiles / (2 * split) >= 4 && tile.bm % (2 * split) == 0)
+    split *= 2;
+  return split;
 }
 
 Status checkMmaShared(const MmaTile &tile) {
@@ -185,10 +220,10 @@ StatusOr<KernelChoice> selectProjection(const ProjectionShape &shape,
       rows == ProjectionRows::AllSlots ? "" : std::string("rows");
 
   if (slotShaped && maxRows <= kGemvMaxRows) {
-    GemvTile gemv = chooseGemvTile(shape);
-    int64_t tileN = gemv.tileN;
     int64_t maxT = maxRows;
-    if (maxT * tileN * kF32Bytes > kStaticSharedLimit)
+    GemvTile gemv = chooseGemvTile(shape, maxT);
+    int64_t tileN = gemv.tileN;
+    if (gemv.kSplit * maxT * tileN * kF32Bytes > kStaticSharedLimit)
       return Status::error("a Gemv tile of " + str(maxT) + " rows x " +
                            str(tileN) +
                            " columns exceeds 48 KiB of shared memory");
@@ -201,6 +236,8 @@ StatusOr<KernelChoice> selectProjection(const ProjectionShape &shape,
                      {"TileN", tileN}};
     if (gemv.pairSpan > 0)
       choice.params.push_back({"PairSpan", gemv.pairSpan});
+    if (gemv.kSplit > 1)
+      choice.params.push_back({"KSplit", gemv.kSplit});
     choice.grid = {str(ceilDiv(shape.n, tileN)), "1", "1"};
     choice.blockThreads = gemv.warps * 32;
   } else {
@@ -234,6 +271,24 @@ StatusOr<KernelChoice> selectProjection(const ProjectionShape &shape,
       variant.blockThreads = few.threads();
       variant.dynamicSharedBytes = few.sharedBytes();
       variant.guard.maxRows = kFewRowsMax;
+      choice.variants.push_back(std::move(variant));
+    }
+    // Decode on sm_90: clusters of blocks split K so that the few output
+    // tiles of a decode step still fill the chip. Every decode step of the
+    // engine runs the same variant on a given device, whatever its rows, so
+    // a row's results do not depend on the batch.
+    int64_t kSplit = chooseDecodeKSplit(shape, tile, maxRows);
+    std::vector<std::string> archs = clusterArchs(options);
+    if (slotShaped && kSplit > 1 && !archs.empty()) {
+      KernelVariant variant;
+      variant.suffix = "_split_k";
+      variant.templateName = "GemmMma";
+      variant.params = mmaParams(shape, tile);
+      variant.params.push_back({"KSplit", kSplit});
+      variant.grid = {choice.grid[0], choice.grid[1], str(kSplit)};
+      variant.blockThreads = tile.threads();
+      variant.dynamicSharedBytes = tile.sharedBytes();
+      variant.guard.archs = std::move(archs);
       choice.variants.push_back(std::move(variant));
     }
   }
@@ -302,9 +357,15 @@ std::string gemvType(const Wrapper &w, const std::string &epilogue) {
   for (const char *name : {"N", "K", "MaxT", "Warps", "RowsPerWarp", "TileN"})
     args.push_back(std::to_string(l.params.at(name)));
   args.push_back(epilogue);
-  // PairSpan defaults to 0 (consecutive columns).
-  if (auto pairSpan = l.params.find("PairSpan"); pairSpan != l.params.end())
-    args.push_back(std::to_string(pairSpan->second));
+  // PairSpan defaults to 0 (consecutive columns), KSplit to 1 (a warp per
+  // row group); a KSplit needs the PairSpan before it spelled out.
+  auto pairSpan = l.params.find("PairSpan");
+  auto kSplit = l.params.find("KSplit");
+  if (pairSpan != l.params.end() || kSplit != l.params.end())
+    args.push_back(
+        std::to_string(pairSpan != l.params.end() ? pairSpan->second : 0));
+  if (kSplit != l.params.end())
+    args.push_back(std::to_string(kSplit->second));
   return "Gemv<" + joinList(args) + ">";
 }
 void gemvBeforeWait(const Wrapper &, CudaWriter &out) {
@@ -321,9 +382,20 @@ std::string gemmType(const Wrapper &w, const std::string &epilogue) {
   std::vector<std::string> tile;
   for (const char *name : {"BM", "BN", "BK", "WarpsM", "WarpsN", "Stages"})
     tile.push_back(std::to_string(l.params.at(name)));
-  return "GemmMma<" + std::to_string(l.params.at("N")) + ", " +
-         std::to_string(l.params.at("K")) + ", MmaTileShape<" + joinList(tile) +
-         ">, " + epilogue + ">";
+  std::string type = "GemmMma<" + std::to_string(l.params.at("N")) + ", " +
+                     std::to_string(l.params.at("K")) + ", MmaTileShape<" +
+                     joinList(tile) + ">, " + epilogue;
+  // KSplit defaults to 1 (a block per output tile).
+  if (auto kSplit = l.params.find("KSplit"); kSplit != l.params.end())
+    type += ", " + std::to_string(kSplit->second);
+  return type + ">";
+}
+/// A split-K GemmMma's blocks form a cluster along z.
+std::string gemmClusterDims(const Wrapper &w) {
+  auto kSplit = w.launch->params.find("KSplit");
+  if (kSplit == w.launch->params.end())
+    return "";
+  return "1, 1, " + std::to_string(kSplit->second);
 }
 void gemmBody(const Wrapper &w, CudaWriter &out) {
   emitGridCheck(*w.launch, out);
@@ -351,7 +423,7 @@ std::vector<KernelDef> projectionKernelDefs() {
        /*minBlocksPerSm=*/0,
        /*optionalConstants=*/{"num_rows"},
        gemvBeforeWait,
-       /*optionalParams=*/{"PairSpan"}},
+       /*optionalParams=*/{"PairSpan", "KSplit"}},
       {"GemmMma",
        "GemmMma",
        "GemmMma.cuh",
@@ -362,7 +434,10 @@ std::vector<KernelDef> projectionKernelDefs() {
        gemmType,
        gemmBody,
        /*minBlocksPerSm=*/0,
-       /*optionalConstants=*/{"num_rows"}},
+       /*optionalConstants=*/{"num_rows"},
+       /*beforeWait=*/nullptr,
+       /*optionalParams=*/{"KSplit"},
+       gemmClusterDims},
   };
 }
 

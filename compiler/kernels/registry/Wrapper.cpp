@@ -185,7 +185,12 @@ void emitWrapper(const Wrapper &w, CudaWriter &out) {
   std::string bounds = std::to_string(l.blockThreads);
   if (w.def->minBlocksPerSm > 0)
     bounds += ", " + std::to_string(w.def->minBlocksPerSm);
-  out.line("extern \"C\" __global__ void __launch_bounds__(", bounds, ")");
+  std::string cluster = w.def->clusterDims ? w.def->clusterDims(w) : "";
+  if (!cluster.empty())
+    out.line("extern \"C\" __global__ void __cluster_dims__(", cluster,
+             ") __launch_bounds__(", bounds, ")");
+  else
+    out.line("extern \"C\" __global__ void __launch_bounds__(", bounds, ")");
   std::vector<std::string> params;
   for (const WrapperParam &p : w.params) {
     const bool pointer = p.type.back() == '*';

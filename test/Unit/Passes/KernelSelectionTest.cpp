@@ -141,7 +141,54 @@ TEST(KernelSelection, CoarsePrefillTilesHaveAFewRowsTile) {
                                  ProjectionRows::DecodeSlots, options(64));
   ASSERT_TRUE(narrow.isOk() && decode.isOk());
   EXPECT_TRUE(narrow->variants.empty());
-  EXPECT_TRUE(decode->variants.empty());
+  for (const KernelVariant &variant : decode->variants)
+    EXPECT_NE(variant.suffix, "_few_rows");
+}
+
+TEST(KernelSelection, DecodeGemmSplitsKInClustersOnSm90Only) {
+  // 64 rows of the 7B o projection: 64 tiles of 64x64, so eight blocks
+  // share each (512 blocks), each over 8 of the 64 K tiles.
+  auto decode = selectProjection(projection(4096, 4096),
+                                 ProjectionRows::DecodeSlots, options(64));
+  ASSERT_TRUE(decode.isOk()) << decode.status().message();
+  ASSERT_EQ(decode->variants.size(), 1u);
+  const KernelVariant &split = decode->variants[0];
+  EXPECT_EQ(split.suffix, "_split_k");
+  EXPECT_EQ(split.guard.archs, std::vector<std::string>{"sm_90a"});
+  EXPECT_EQ(split.guard.maxRows, 0) << "every decode step runs it";
+  EXPECT_EQ(split.grid[0], decode->grid[0]);
+  EXPECT_EQ(split.grid[1], decode->grid[1]);
+  EXPECT_EQ(split.grid[2], "8");
+  EXPECT_EQ(split.params.back(),
+            (std::pair<std::string, int64_t>{"KSplit", 8}));
+  EXPECT_EQ(split.dynamicSharedBytes, decode->dynamicSharedBytes);
+
+  // Enough tiles already (gate_up: 344 of them) split less.
+  auto gateUp = selectProjection(projection(22016, 4096, EpilogueKind::SwiGlu),
+                                 ProjectionRows::DecodeSlots, options(64));
+  ASSERT_TRUE(gateUp.isOk() && gateUp->variants.size() == 1);
+  EXPECT_EQ(gateUp->variants[0].grid[2], "2");
+
+  // Short K (stories15M's 288: five K tiles) does not split.
+  auto small = selectProjection(projection(288, 288),
+                                ProjectionRows::DecodeSlots, options(64));
+  ASSERT_TRUE(small.isOk());
+  EXPECT_TRUE(small->variants.empty());
+
+  // An sm_80 engine has no clusters; a two-arch engine splits on sm_90a.
+  KernelOptions ampere = options(64);
+  ampere.archs = {"sm_80"};
+  auto onAmpere = selectProjection(projection(4096, 4096),
+                                   ProjectionRows::DecodeSlots, ampere);
+  ASSERT_TRUE(onAmpere.isOk());
+  EXPECT_TRUE(onAmpere->variants.empty());
+  KernelOptions both = options(64);
+  both.archs = {"sm_80", "sm_90a"};
+  auto onBoth = selectProjection(projection(4096, 4096),
+                                 ProjectionRows::DecodeSlots, both);
+  ASSERT_TRUE(onBoth.isOk() && onBoth->variants.size() == 1);
+  EXPECT_EQ(onBoth->variants[0].guard.archs,
+            std::vector<std::string>{"sm_90a"});
 }
 
 TEST(KernelSelection, AFewRowsBudgetRunsTheFewRowsTileAlone) {
@@ -170,12 +217,14 @@ TEST(KernelSelection, HalfSplitRopeTilesHoldBothElementsOfEveryPair) {
       expectValidMmaTile(*llama, 128);
       EXPECT_EQ(llama->param("BN"), 128);
     } else {
-      // Paired tiles: 8 pairs (i, i + head_dim / 2) per block.
-      EXPECT_EQ(small->param("TileN"), 16);
+      // Paired tiles: 4 pairs (i, i + head_dim / 2) per block, K split
+      // between two warp sets of two.
+      EXPECT_EQ(small->param("TileN"), 8);
       EXPECT_EQ(small->param("PairSpan"), 24);
-      EXPECT_EQ(llama->param("TileN"), 16);
+      EXPECT_EQ(llama->param("TileN"), 8);
       EXPECT_EQ(llama->param("PairSpan"), 64);
-      EXPECT_EQ(gridDim(*llama, 0, 8), 6144 / 16);
+      EXPECT_EQ(llama->param("KSplit"), 2);
+      EXPECT_EQ(gridDim(*llama, 0, 8), 6144 / 8);
     }
   }
 }
@@ -187,7 +236,7 @@ TEST(KernelSelection, InterleavedRopeKeepsTheDefaultTiles) {
                                  ProjectionRows::DecodeSlots, options());
   ASSERT_TRUE(prefill.isOk() && decode.isOk());
   EXPECT_EQ(prefill->param("BN"), 64);
-  EXPECT_EQ(decode->param("TileN"), 16);
+  EXPECT_EQ(decode->param("TileN"), 4);
   EXPECT_EQ(decode->epilogueParams, (NamedIntegers{{"Heads", 6},
                                                    {"KvHeads", 6},
                                                    {"HeadDim", 48},
@@ -230,9 +279,20 @@ TEST(KernelSelection, DecodeUsesGemvUpTo32SlotsAndTensorCoresBeyond) {
   ASSERT_TRUE(eight.isOk()) << eight.status().message();
   EXPECT_EQ(eight->templateName, "Gemv");
   EXPECT_EQ(eight->param("MaxT"), 8);
-  EXPECT_EQ(eight->blockThreads, 256);
+  // Four rows per block of four warps that split K: 2752 blocks.
+  EXPECT_EQ(eight->param("TileN"), 4);
+  EXPECT_EQ(eight->param("RowsPerWarp"), 4);
+  EXPECT_EQ(eight->param("KSplit"), 4);
+  EXPECT_EQ(eight->blockThreads, 128);
   EXPECT_EQ(eight->dynamicSharedBytes, 0);
-  EXPECT_EQ(gridDim(*eight, 0, 8), 11008 / 16);
+  EXPECT_EQ(gridDim(*eight, 0, 8), 11008 / 4);
+  // More token rows keep fewer weight rows per warp in registers.
+  auto thirtyTwo =
+      selectProjection(projection(11008, 4096, EpilogueKind::SwiGlu),
+                       ProjectionRows::DecodeSlots, options(32));
+  ASSERT_TRUE(thirtyTwo.isOk());
+  EXPECT_EQ(thirtyTwo->param("RowsPerWarp"), 1);
+  EXPECT_EQ(thirtyTwo->param("TileN"), 2);
 
   auto many = selectProjection(projection(11008, 4096, EpilogueKind::SwiGlu),
                                ProjectionRows::DecodeSlots, options(64));
