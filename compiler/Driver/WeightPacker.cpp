@@ -36,6 +36,12 @@ planWeightLayout(const std::vector<WeightRecipe> &recipes,
     int64_t rows = 0;
     for (const std::string &name : recipe.sources) {
       LLMC_ASSIGN_OR_RETURN(const WeightTensor *t, weights.get(name));
+      if (t->dtype == DType::F8E4M3)
+        return Status::error("packed weight '" + recipe.name + "': source '" +
+                             name +
+                             "' is f8e4m3: f8e4m3 weights need FP8 packing "
+                             "with their scales, which the packer does not "
+                             "do; it writes bf16 only");
       if (t->shape.empty() || t->shape.size() > 2)
         return Status::error("packed weight '" + recipe.name + "': source '" +
                              name + "' has shape " + shapeToString(t->shape) +
@@ -94,6 +100,11 @@ static void rowToBf16(const WeightTensor &t, int64_t row, int64_t width,
       out[i] = floatToBf16(value);
       break;
     }
+    case DType::F8E4M3:
+      // planWeightLayout refuses f8e4m3 sources; should one get here, NaN
+      // makes the mistake loud instead of packing codes as plausible values.
+      out[i] = 0x7fc0;
+      break;
     }
   }
 }

@@ -3,6 +3,7 @@
 #include "runtime/formats/HfConfig.h"
 
 #include "runtime/files/JsonFile.h"
+#include "runtime/formats/HfQuantizationConfig.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -433,6 +434,11 @@ StatusOr<ModelConfig> parseHfConfigJson(const json &root,
   LLMC_RETURN_IF_ERROR(readEos(root, fields, config));
 
   LLMC_RETURN_IF_ERROR(readSlidingWindow(root, fields, config));
+
+  auto quantization = parseHfQuantizationConfig(root);
+  if (!quantization)
+    return quantization.status().withContext(path + ": " + config.architecture);
+  config.weightQuantization = std::move(*quantization);
 
   LLMC_RETURN_IF_ERROR(config.validate(path));
   return config;

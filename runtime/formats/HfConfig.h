@@ -36,7 +36,8 @@ const std::vector<std::string> &supportedHfArchitectures();
 /// max_window_layers 0, or layer_types) smaller than the context becomes
 /// slidingWindow. Errors name the file, the architecture (once read) and the
 /// field; integer fields are checked against ConfigLimits under their
-/// config.json names.
+/// config.json names. quantization_config becomes weightQuantization (see
+/// HfQuantizationConfig.h).
 StatusOr<ModelConfig> parseHfConfig(const std::string &path);
 
 /// parseHfConfig on an already parsed document; `path` names it in messages

@@ -2,6 +2,7 @@
 // detection and the contract between a config and its weights.
 #include "runtime/formats/ModelLoader.h"
 
+#include "runtime/formats/Fp8Checkpoint.h"
 #include "runtime/formats/HfConfig.h"
 #include "runtime/formats/Llama2cCheckpoint.h"
 #include "runtime/formats/Safetensors.h"
@@ -175,6 +176,12 @@ StatusOr<LoadedModel> loadModel(const std::string &path,
     tokenizer = p.parent_path() / "tokenizer.bin";
   }
   LLMC_RETURN_IF_ERROR(checkWeights(model.config, model.weights, path));
+  // FP8 checkpoints: every scale is checked once, here, so that whoever reads
+  // the weights later can trust them. The result is cheap to read again.
+  auto fp8 =
+      readFp8Weights(model.weights, model.config.weightQuantization, path);
+  if (!fp8)
+    return fp8.status();
 
   if (!options.tokenizerPath.empty()) {
     if (!isFile(options.tokenizerPath))

@@ -41,7 +41,9 @@ struct LoadedModel {
 ///    tokenizer.json beside it is used;
 ///  - any other file: a llama2.c checkpoint; tokenizer.bin beside it is used.
 /// options.tokenizerPath, when set, overrides the search (and must exist). The
-/// weights are checked against the config with checkWeights.
+/// weights are checked against the config with checkWeights, and the FP8
+/// weights of a checkpoint with an FP8 quantization_config against their
+/// scales with readFp8Weights (Fp8Checkpoint.h).
 StatusOr<LoadedModel> loadModel(const std::string &path,
                                 const LoadOptions &options);
 

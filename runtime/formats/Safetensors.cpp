@@ -25,6 +25,8 @@ const char *safetensorsDtypeName(DType dtype) {
     return "F16";
   case DType::BF16:
     return "BF16";
+  case DType::F8E4M3:
+    return "F8_E4M3";
   }
   return "?";
 }
@@ -92,15 +94,15 @@ StatusOr<WeightTensor> readEntry(const std::string &path,
   WeightTensor tensor;
   tensor.name = name;
   const std::string dtype = dtypeIt->get<std::string>();
-  if (dtype == "F32")
-    tensor.dtype = DType::F32;
-  else if (dtype == "F16")
-    tensor.dtype = DType::F16;
-  else if (dtype == "BF16")
-    tensor.dtype = DType::BF16;
-  else
+  bool known = false;
+  for (DType candidate : {DType::F32, DType::F16, DType::BF16, DType::F8E4M3})
+    if (dtype == safetensorsDtypeName(candidate)) {
+      tensor.dtype = candidate;
+      known = true;
+    }
+  if (!known)
     return fail("dtype '" + dtype +
-                "' is not supported (supported: BF16, F16, F32)");
+                "' is not supported (supported: BF16, F16, F32, F8_E4M3)");
 
   auto shapeIt = entry.find("shape");
   if (shapeIt == entry.end() || !shapeIt->is_array())

@@ -16,16 +16,17 @@
 
 namespace llmc {
 
-/// The safetensors spelling of a dtype: "F32", "F16", "BF16".
+/// The safetensors spelling of a dtype: "F32", "F16", "BF16", "F8_E4M3".
 const char *safetensorsDtypeName(DType dtype);
 
 /// Maps the safetensors file at `path` and adds all its tensors to `store`.
-/// Supported dtypes are BF16, F16 and F32. Fails, adding nothing, on a file too
-/// short for its header, malformed header JSON, duplicate tensor names (in the
-/// file or already in `store`), an unsupported dtype, offsets outside the data
-/// section, or offsets whose span differs from the size the shape and dtype
-/// imply. Messages name the file and the tensor.
-/// Overlapping data ranges of two tensors are refused too.
+/// Supported dtypes are BF16, F16, F32 and F8_E4M3 (FP8 checkpoints' codes,
+/// read as they are: their scales are separate tensors). Fails, adding nothing,
+/// on a file too short for its header, malformed header JSON, duplicate tensor
+/// names (in the file or already in `store`), an unsupported dtype, offsets
+/// outside the data section, or offsets whose span differs from the size the
+/// shape and dtype imply. Messages name the file and the tensor. Overlapping
+/// data ranges of two tensors are refused too.
 Status loadSafetensors(const std::string &path, WeightStore &store);
 
 /// The tensors of a safetensors file already in `storage`, every check of

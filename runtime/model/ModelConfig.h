@@ -34,6 +34,24 @@ struct RopeScaling {
   int64_t originalMaxPositionEmbeddings = 8192;
 };
 
+/// How a checkpoint's linear weights are quantized (HF quantization_config).
+/// FP8 weights are E4M3 codes [N, K] with a scale per tensor or per output
+/// channel (runtime/formats/Fp8Checkpoint.h reads them); the rest of the
+/// model (embeddings, norms, usually lm_head) stays in its float dtype.
+struct WeightQuantization {
+  enum class Scheme { None, Fp8PerTensor, Fp8PerChannel };
+  Scheme scheme = Scheme::None;
+  /// Each quantized linear has a calibrated activation scale (X.input_scale);
+  /// otherwise activations, if quantized at all, are scaled per token at run
+  /// time.
+  bool staticInputScale = false;
+  /// quantization_config.quant_method, for messages.
+  std::string method;
+  /// Modules the checkpoint leaves unquantized, as its config spells them
+  /// (e.g. "lm_head", or compressed-tensors' "re:..." patterns).
+  std::vector<std::string> ignoredModules;
+};
+
 /// The largest value each integer hyper-parameter may take. Every real model
 /// stays far below (Llama 3.1 405B: dim 16384, 126 layers, ffn 53248, vocab
 /// 128256, context 131072); the limits keep every derived size (weights,
@@ -86,6 +104,8 @@ struct ModelConfig {
   /// Every id that ends a sequence (HF eos_token_id may be a list, e.g. Llama 3
   /// Instruct); eosTokenId is its first element. Empty means {eosTokenId}.
   std::vector<int64_t> eosTokenIds;
+  /// None for float checkpoints; set from an HF quantization_config.
+  WeightQuantization weightQuantization;
 
   /// Checks that the dimensions are positive, within ConfigLimits (the
   /// parameter count included, computed without overflow) and consistent (heads

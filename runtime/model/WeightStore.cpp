@@ -23,6 +23,8 @@ const char *dtypeName(DType dtype) {
     return "f16";
   case DType::BF16:
     return "bf16";
+  case DType::F8E4M3:
+    return "f8e4m3";
   }
   return "?";
 }
@@ -34,6 +36,8 @@ size_t dtypeSize(DType dtype) {
   case DType::F16:
   case DType::BF16:
     return 2;
+  case DType::F8E4M3:
+    return 1;
   }
   return 0;
 }
@@ -280,6 +284,10 @@ Status WeightStore::add(WeightTensor tensor) {
           std::to_string(tensor.byteSize()) + " bytes at offset " +
           std::to_string(tensor.offset) + ") does not fit in its " +
           std::to_string(size) + "-byte storage");
+  } else if (tensor.dtype == DType::F8E4M3) {
+    return Status::error("synthetic tensor '" + tensor.name +
+                         "' cannot be f8e4m3: FP8 codes have no value "
+                         "without a scale (make synthetic weights bf16)");
   }
   std::string name = tensor.name;
   if (!tensors_.emplace(name, std::move(tensor)).second)
@@ -316,6 +324,11 @@ size_t WeightStore::totalBytes() const {
 StatusOr<std::vector<float>>
 WeightStore::toFloat(const std::string &name) const {
   LLMC_ASSIGN_OR_RETURN(const WeightTensor *t, get(name));
+  if (t->dtype == DType::F8E4M3)
+    return Status::error("tensor '" + name +
+                         "' is f8e4m3: its values need the scales of its FP8 "
+                         "checkpoint (dequantize it with the FP8 checkpoint "
+                         "reader, not as plain floats)");
   size_t n = size_t(t->numElements());
   std::vector<float> out(n);
   if (t->isSynthetic) {
@@ -343,6 +356,8 @@ WeightStore::toFloat(const std::string &name) const {
       std::memcpy(&bits, src + 2 * i, sizeof(bits));
       out[i] = t->dtype == DType::BF16 ? bf16ToFloat(bits) : f16ToFloat(bits);
     }
+    break;
+  case DType::F8E4M3: // refused above
     break;
   }
   return out;

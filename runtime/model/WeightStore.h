@@ -20,9 +20,11 @@
 
 namespace llmc {
 
-enum class DType { F32, F16, BF16 };
+/// Element types of stored tensors. F8E4M3 holds FP8 codes (Float8.h) that
+/// mean nothing without their checkpoint's scales: see WeightStore::toFloat.
+enum class DType { F32, F16, BF16, F8E4M3 };
 
-/// "f32", "f16", "bf16".
+/// "f32", "f16", "bf16", "f8e4m3".
 const char *dtypeName(DType dtype);
 size_t dtypeSize(DType dtype);
 /// "[4096, 11008]", for messages.
@@ -85,7 +87,9 @@ struct WeightTensor {
 class WeightStore {
 public:
   /// Adds a tensor; fails if the name already exists, a real tensor has no
-  /// storage or does not fit inside it, or a dimension is negative.
+  /// storage or does not fit inside it, a dimension is negative, or a
+  /// synthetic tensor is f8e4m3 (synthetic values stand for values of their
+  /// dtype, and FP8 codes have no value without a scale).
   Status add(WeightTensor tensor);
   /// nullptr when absent.
   const WeightTensor *find(const std::string &name) const;
@@ -98,7 +102,10 @@ public:
   size_t totalBytes() const;
 
   /// The tensor's values as fp32 (converting bf16/f16, generating synthetic
-  /// values).
+  /// values). Fails for an f8e4m3 tensor: its codes mean code * scale, and the
+  /// scale is another tensor the checkpoint's quantization_config names, so
+  /// only the FP8 checkpoint reader (runtime/formats/Fp8Checkpoint.h) can turn
+  /// it into floats; reading the bare codes would silently give wrong weights.
   StatusOr<std::vector<float>> toFloat(const std::string &name) const;
 
 private:

@@ -103,6 +103,17 @@ TEST_F(Fixture, RefusesSourcesOfDifferentWidths) {
       << layout.status().message();
 }
 
+TEST_F(Fixture, RefusesFp8SourcesItWouldPackAsValues) {
+  WeightTensor codes = matrix("fp8", 2, 3, 0);
+  codes.dtype = DType::F8E4M3; // 6 of its 24 bytes: still fits its storage
+  ASSERT_TRUE(store.add(codes).isOk());
+  auto layout = planWeightLayout({{"qf", {"q", "fp8"}, false}}, store);
+  ASSERT_FALSE(layout.isOk());
+  EXPECT_NE(layout.status().message().find("source 'fp8' is f8e4m3"),
+            std::string::npos)
+      << layout.status().message();
+}
+
 TEST_F(Fixture, RefusesMissingSource) {
   auto layout = planWeightLayout({{"bad", {"nope"}, false}}, store);
   ASSERT_FALSE(layout.isOk());

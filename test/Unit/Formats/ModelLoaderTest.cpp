@@ -2,13 +2,16 @@
 // tokenizer discovery, the weight/config contract, and synthetic models of the
 // example configs.
 #include "runtime/formats/ModelLoader.h"
+#include "runtime/formats/Fp8Checkpoint.h"
 #include "runtime/formats/SafetensorsWriter.h"
+#include "runtime/model/Fp8Quantize.h"
 #include "runtime/model/WeightNames.h"
 #include "test/Unit/Formats/TestFiles.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
 namespace llmc {
 namespace {
@@ -175,6 +178,97 @@ TEST(ModelLoader, LoadsShardedHfDirectory) {
   EXPECT_EQ(loaded->weights.toFloat(names::wDown(1)).value(),
             model->weights.toFloat(names::wDown(1)).value());
   EXPECT_EQ(loaded->tokenizerPath, "");
+}
+
+/// Writes the tiny model with every linear weight of the layers quantized to
+/// FP8 per output channel (fbgemm_fp8's layout: "X.weight_scale" [N, 1] f32
+/// beside "X.weight"), leaving out `skip`; returns the model directory.
+std::string writeTinyFp8Model(const TempDir &dir, const std::string &skip = "",
+                              bool withQuantizationConfig = true) {
+  std::string modelDir = dir.file("tiny-fp8");
+  std::string config = kTinyConfig;
+  if (withQuantizationConfig)
+    config.insert(config.rfind('}'), R"(, "quantization_config": {
+      "quant_method": "fbgemm_fp8", "activation_scale_ub": 1200.0,
+      "modules_to_not_convert": ["lm_head"]})");
+  test::writeText(modelDir + "/config.json", config);
+  auto synthetic = loadModel(dir.file("tiny") + "/config.json", {});
+  EXPECT_TRUE(synthetic) << synthetic.status().message();
+  WeightStore kept;
+  for (const std::string &name : synthetic->weights.names()) {
+    const WeightTensor &t = *synthetic->weights.find(name);
+    const bool linear = name.find("_proj.weight") != std::string::npos;
+    if (!linear) {
+      EXPECT_TRUE(kept.add(t));
+      continue;
+    }
+    std::vector<float> values = synthetic->weights.toFloat(name).value();
+    Fp8Weights q =
+        quantizeFp8PerChannel(values.data(), t.shape[0], t.shape[1]).value();
+    WeightTensor codes = t;
+    codes.dtype = DType::F8E4M3;
+    codes.isSynthetic = false;
+    codes.storage = ownBytes(q.codes);
+    EXPECT_TRUE(kept.add(codes));
+    WeightTensor scale;
+    scale.name = name + "_scale";
+    scale.shape = {t.shape[0], 1};
+    std::vector<uint8_t> bytes(q.scales.size() * 4);
+    std::memcpy(bytes.data(), q.scales.data(), bytes.size());
+    scale.storage = ownBytes(std::move(bytes));
+    if (scale.name != skip) {
+      EXPECT_TRUE(kept.add(scale));
+    }
+  }
+  EXPECT_TRUE(writeSafetensors(modelDir + "/model.safetensors", kept));
+  return modelDir;
+}
+
+TEST(ModelLoader, LoadsAnFp8CheckpointWithItsScales) {
+  TempDir dir;
+  writeTinyModel(dir); // the bf16 original, for comparison
+  std::string modelDir = writeTinyFp8Model(dir);
+  auto model = loadModel(modelDir, {});
+  ASSERT_TRUE(model) << model.status().message();
+  const WeightQuantization &q = model->config.weightQuantization;
+  EXPECT_EQ(q.scheme, WeightQuantization::Scheme::Fp8PerChannel);
+  EXPECT_EQ(q.ignoredModules, std::vector<std::string>{"lm_head"});
+  EXPECT_EQ(model->weights.find(names::wUp(1))->dtype, DType::F8E4M3);
+  EXPECT_EQ(model->weights.find(names::lmHead())->dtype, DType::BF16);
+
+  auto bf16 = loadModel(dir.file("tiny"), {});
+  ASSERT_TRUE(bf16);
+  std::vector<float> original = bf16->weights.toFloat(names::wUp(1)).value();
+  std::vector<float> values =
+      dequantizeToFloat(model->weights, q, names::wUp(1)).value();
+  ASSERT_EQ(values.size(), original.size());
+  for (size_t i = 0; i < values.size(); ++i)
+    // Normal codes keep 4 significant bits (error at most 1/16 of the value);
+    // the few subnormal ones err by at most half a step of 2^-9 * scale, and
+    // scales here are about 0.06 / 448.
+    EXPECT_NEAR(values[i], original[i], std::fabs(original[i]) / 16 + 1e-6f)
+        << i;
+}
+
+TEST(ModelLoader, RefusesAnFp8CheckpointWithAMissingScale) {
+  TempDir dir;
+  writeTinyModel(dir);
+  std::string modelDir = writeTinyFp8Model(dir, names::wk(0) + "_scale");
+  auto model = loadModel(modelDir, {});
+  ASSERT_FALSE(model);
+  EXPECT_CONTAINS(model.status().message(), modelDir);
+  EXPECT_CONTAINS(model.status().message(),
+                  "'" + names::wk(0) + "' has no scale tensor");
+}
+
+TEST(ModelLoader, RefusesFp8WeightsWithoutAQuantizationConfig) {
+  TempDir dir;
+  writeTinyModel(dir);
+  std::string modelDir = writeTinyFp8Model(dir, "", false);
+  auto model = loadModel(modelDir, {});
+  ASSERT_FALSE(model);
+  EXPECT_CONTAINS(model.status().message(),
+                  "is f8e4m3, but config.json has no FP8 quantization_config");
 }
 
 TEST(ModelLoader, RefusesMissingTensorNamingItsExpectedShape) {

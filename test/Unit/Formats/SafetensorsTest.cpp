@@ -3,6 +3,7 @@
 // problem).
 #include "runtime/formats/Safetensors.h"
 #include "runtime/formats/SafetensorsWriter.h"
+#include "runtime/model/Float8.h"
 #include "test/Unit/Formats/TestFiles.h"
 
 #include <gtest/gtest.h>
@@ -24,6 +25,8 @@ WeightTensor makeTensor(const std::string &name, DType dtype,
       test::append<float>(bytes, v);
     else if (dtype == DType::BF16)
       test::append<uint16_t>(bytes, floatToBf16(v));
+    else if (dtype == DType::F8E4M3)
+      bytes.push_back(floatToE4m3(v));
     else
       test::append<uint16_t>(bytes, floatToF16(v));
   }
@@ -88,6 +91,51 @@ TEST(Safetensors, RoundTripsBf16F16AndF32Tensors) {
   }
   // The data section starts 8-byte aligned (the header is padded).
   EXPECT_EQ(loaded.find("a.bf16")->offset % 8, 0u);
+}
+
+TEST(Safetensors, RoundTripsF8E4M3CodesByteForByte) {
+  TempDir dir;
+  WeightStore original;
+  // 3 x 3 bytes: the tensor after it starts at an odd offset.
+  ASSERT_TRUE(original.add(
+      makeTensor("a.f8", DType::F8E4M3, {3, 3},
+                 {448, -448, 1, -0.0f, 0.001953125f, 2.5f, -3, 0, 0.25f})));
+  ASSERT_TRUE(original.add(makeTensor("b.bf16", DType::BF16, {2}, {1, -1})));
+  std::string path = dir.file("f8.safetensors");
+  ASSERT_TRUE(writeSafetensors(path, original));
+  // The header spells the dtype the way safetensors (and torch) do.
+  std::vector<uint8_t> file = test::readBytes(path);
+  EXPECT_NE(std::string(file.begin(), file.end()).find(R"("F8_E4M3")"),
+            std::string::npos);
+
+  WeightStore loaded;
+  Status status = loadSafetensors(path, loaded);
+  ASSERT_TRUE(status) << status.message();
+  const WeightTensor *a = loaded.find("a.f8");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->dtype, DType::F8E4M3);
+  EXPECT_EQ(a->shape, (std::vector<int64_t>{3, 3}));
+  EXPECT_EQ(a->byteSize(), 9u);
+  const std::vector<uint8_t> codes(a->bytes(), a->bytes() + 9);
+  EXPECT_EQ(codes, (std::vector<uint8_t>{0x7E, 0xFE, 0x38, 0x80, 0x01, 0x42,
+                                         0xC4, 0x00, 0x28}));
+  EXPECT_EQ(loaded.toFloat("b.bf16").value(), (std::vector<float>{1, -1}));
+  // FP8 codes have no value without their scale: no silent floats.
+  auto floats = loaded.toFloat("a.f8");
+  ASSERT_FALSE(floats);
+  EXPECT_NE(floats.status().message().find("f8e4m3"), std::string::npos);
+}
+
+TEST(Safetensors, RejectsTruncatedF8E4M3Tensor) {
+  TempDir dir;
+  std::string path = dir.file("short.safetensors");
+  // [2, 3] F8_E4M3 needs 6 bytes; the offsets give it 5.
+  test::writeBytes(path, rawFile(R"({"w": {"dtype": "F8_E4M3", "shape": [2, 3],
+                                           "data_offsets": [0, 5]}})",
+                                 std::vector<uint8_t>(5)));
+  std::string message = loadError(path);
+  EXPECT_CONTAINS(message, "'w'");
+  EXPECT_CONTAINS(message, "needs 6 bytes");
 }
 
 TEST(Safetensors, TensorsViewTheMappedFileWithoutCopying) {
@@ -207,6 +255,7 @@ TEST(Safetensors, RejectsUnsupportedDtypeNamingTensorAndDtype) {
   EXPECT_CONTAINS(message, "'ids'");
   EXPECT_CONTAINS(message, "'I64'");
   EXPECT_CONTAINS(message, "not supported");
+  EXPECT_CONTAINS(message, "F8_E4M3");
 }
 
 TEST(Safetensors, RejectsDuplicateTensorNames) {

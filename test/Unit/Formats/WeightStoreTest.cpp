@@ -208,6 +208,33 @@ TEST(WeightStore, ConvertsEachDtypeToFloat) {
   EXPECT_NE(missing.status().message().find("'d'"), std::string::npos);
 }
 
+TEST(WeightStore, F8E4M3IsOneByteAndNeverReadAsPlainFloats) {
+  EXPECT_EQ(dtypeSize(DType::F8E4M3), 1u);
+  EXPECT_STREQ(dtypeName(DType::F8E4M3), "f8e4m3");
+  auto storage = ownBytes({0x38, 0x40, 0x7E});
+  WeightStore store;
+  // Three bytes at offset 0 fit: the size counts one byte per element.
+  ASSERT_TRUE(store.add(real("w", DType::F8E4M3, {3}, storage, 0)));
+  EXPECT_EQ(store.totalBytes(), 3u);
+  EXPECT_FALSE(store.add(real("x", DType::F8E4M3, {2}, storage, 2)));
+  // Codes without their scale are not the weight's values.
+  auto values = store.toFloat("w");
+  ASSERT_FALSE(values);
+  EXPECT_NE(values.status().message().find("'w' is f8e4m3"), std::string::npos)
+      << values.status().message();
+
+  WeightTensor synthetic;
+  synthetic.name = "s";
+  synthetic.dtype = DType::F8E4M3;
+  synthetic.shape = {4};
+  synthetic.isSynthetic = true;
+  Status refused = store.add(synthetic);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.message().find("synthetic tensor 's' cannot be f8e4m3"),
+            std::string::npos)
+      << refused.message();
+}
+
 TEST(WeightStore, RefusesDuplicatesAndTensorsOutsideTheirStorage) {
   auto storage = ownBytes(std::vector<uint8_t>(16));
   WeightStore store;

@@ -157,6 +157,29 @@ TEST(ModuleBuilder, RefusesStoreMissingAWeight) {
             std::string::npos);
 }
 
+TEST(ModuleBuilder, RefusesFp8WeightsItCannotScaleYet) {
+  ModelConfig config = tinyConfig();
+  LoadedModel model = makeSyntheticModel(config, 1);
+  const std::string fp8 = "model.layers.0.self_attn.k_proj.weight";
+  WeightStore weights;
+  for (const std::string &name : model.weights.names()) {
+    WeightTensor t = *model.weights.find(name);
+    if (name == fp8) {
+      // Codes of the right shape; what they hold does not matter.
+      t.dtype = DType::F8E4M3;
+      t.isSynthetic = false;
+      t.storage = ownBytes(std::vector<uint8_t>(t.byteSize(), 0x38));
+    }
+    ASSERT_TRUE(weights.add(std::move(t)).isOk());
+  }
+  mlir::MLIRContext context;
+  auto module = buildModelModule(context, config, weights);
+  ASSERT_FALSE(module.isOk());
+  EXPECT_NE(module.status().message().find("weight '" + fp8 + "' is f8e4m3"),
+            std::string::npos)
+      << module.status().message();
+}
+
 TEST(Interpreter, MatchesCpuModelOnStories15M) {
   const char *cache = std::getenv("LLMC_MODEL_CACHE");
   std::filesystem::path dir =
