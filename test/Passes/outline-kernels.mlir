@@ -83,7 +83,7 @@
 // CHECK-NEXT: %[[P:.+]]:3 = kernel.launch "decode_attention_partition"(%[[DQ]]#0, %[[DQ]]#1) {args = [#kernel.operand<0>, #kernel.kv_keys<0>, #kernel.kv_values<0>, #kernel.input<"block_tables">, #kernel.input<"positions">, #kernel.slot<"finished">, #kernel.result<0>, #kernel.result<1>, #kernel.result<2>, #kernel.null]
 // CHECK-SAME: constants = {max_blocks_per_seq = 4 : i64, max_partitions = 1 : i64, out_row_stride = 64 : i64, q_row_stride = 64 : i64, scale = 2.500000e-01 : f64}
 // CHECK-SAME: grid = ["1", "2", "rows"]
-// CHECK-SAME: params = {BlockSize = 16 : i64, HeadDim = 16 : i64, Heads = 4 : i64, KvHeads = 2 : i64, PartitionSize = 128 : i64}
+// CHECK-SAME: params = {BlockSize = 16 : i64, HeadDim = 16 : i64, Heads = 4 : i64, KvHeads = 2 : i64, PartitionSize = 64 : i64}
 // CHECK-SAME: -> (tensor<4x64xf32>, tensor<4x4xf32>, tensor<4x4xf32>)
 // CHECK-NEXT: kernel.launch "decode_attention_reduce"(%[[P]]#0, %[[P]]#1, %[[P]]#2) {args = [#kernel.null, #kernel.null, #kernel.null, #kernel.null, #kernel.input<"positions">, #kernel.slot<"finished">, #kernel.operand<0>, #kernel.operand<1>, #kernel.operand<2>, #kernel.result<0>]
 // CHECK-SAME: block = 64 : i64

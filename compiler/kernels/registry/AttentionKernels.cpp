@@ -10,6 +10,9 @@ using namespace selection;
 namespace {
 /// Query rows and keys per tile of the attention kernels.
 constexpr int64_t kAttentionTileRows = tiles::kAttentionTileRows;
+/// Engines of at most this many slots decode through latency-bound steps
+/// (the Gemv engines: ProjectionKernels.cpp's kGemvMaxRows).
+constexpr int64_t kFewSlots = 32;
 } // namespace
 
 StatusOr<KernelChoice> selectPrefillAttention(const AttentionShape &shape,
@@ -63,7 +66,11 @@ selectDecodeAttention(const AttentionShape &shape,
   // positions, batch-1 decode ran one block per kv head through eight key
   // tiles in a row (18 us a layer on an H100, latency-bound). Many rows lose
   // little by it: the reduction reads head_dim + 2 floats per partition.
-  int64_t partition = 2 * kAttentionTileRows;
+  // Engines of few slots (whose decode is latency-bound) go down to one key
+  // tile per partition: a Llama-2-7B step at context 256 then runs 128
+  // blocks of one tile rather than 64 of two.
+  int64_t partition = options.maxSlots <= kFewSlots ? kAttentionTileRows
+                                                    : 2 * kAttentionTileRows;
   while (partition > kAttentionTileRows &&
          sharedBytes(partition) > kStaticSharedLimit)
     partition /= 2;

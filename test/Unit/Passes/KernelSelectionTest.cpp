@@ -374,12 +374,17 @@ TEST(KernelSelection, PrefillAttentionCoversEveryGroupRowOfTheLongestChunk) {
 }
 
 TEST(KernelSelection, DecodeAttentionPartitionsFitSharedMemory) {
-  auto llama = selectDecodeAttention(kLlama3, options());
+  auto llama = selectDecodeAttention(kLlama3, options(64));
   ASSERT_TRUE(llama.isOk()) << llama.status().message();
   // Two key tiles per partition: a batch-1 step at context 256 gets
   // 2 x kv-heads blocks rather than one per kv head.
   EXPECT_EQ(llama->partitionSize, 128);
   EXPECT_EQ(llama->maxPartitions, 64); // 8192 / 128
+  // Few slots (latency-bound steps): one key tile per partition.
+  auto few = selectDecodeAttention(kLlama3, options(8));
+  ASSERT_TRUE(few.isOk());
+  EXPECT_EQ(few->partitionSize, 64);
+  EXPECT_EQ(few->maxPartitions, 128);
   EXPECT_EQ(gridDim(llama->partition, 0, 8), 64);
   EXPECT_EQ(gridDim(llama->partition, 2, 5), 5);
   EXPECT_EQ(gridDim(llama->reduce, 0, 5), 32);
@@ -388,10 +393,10 @@ TEST(KernelSelection, DecodeAttentionPartitionsFitSharedMemory) {
   EXPECT_GE(llama->partition.cost.bytes.perRowContext, 2.0 * 8 * 128 * 2);
 
   // head_dim 256 and a 16-head group still fit 128 positions.
-  auto wideHeads = selectDecodeAttention({8, 2, 256, 4096}, options());
+  auto wideHeads = selectDecodeAttention({8, 2, 256, 4096}, options(64));
   ASSERT_TRUE(wideHeads.isOk()) << wideHeads.status().message();
   EXPECT_EQ(wideHeads->partitionSize, 128);
-  auto bigGroup = selectDecodeAttention({16, 1, 128, 4096}, options());
+  auto bigGroup = selectDecodeAttention({16, 1, 128, 4096}, options(64));
   ASSERT_TRUE(bigGroup.isOk()) << bigGroup.status().message();
   EXPECT_EQ(bigGroup->partitionSize, 128);
   EXPECT_EQ(bigGroup->maxPartitions, 32);
