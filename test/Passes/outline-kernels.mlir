@@ -68,7 +68,7 @@
 // CHECK-NEXT: %[[L:.+]] = kernel.launch "prefill_logits"(%[[N]]) {args = [#kernel.operand<0>, #kernel.weight<@lm_head.weight>, #kernel.result<0>]
 // CHECK-SAME: constants = {num_rows = 4 : i64}
 // CHECK-SAME: epilogue = "StoreF32"
-// CHECK-SAME: params = {K = 64 : i64, KSplit = 4 : i64, MaxT = 4 : i64, N = 256 : i64, RowsPerWarp = 4 : i64, TileN = 4 : i64, Warps = 4 : i64}, smem = 0 : i64, template = "Gemv"} : (tensor<4x64xbf16>) -> tensor<4x256xf32>
+// CHECK-SAME: params = {K = 64 : i64, KSplit = 2 : i64, MaxT = 4 : i64, N = 256 : i64, RowsPerWarp = 2 : i64, TileN = 4 : i64, Warps = 4 : i64}, smem = 0 : i64, template = "Gemv"} : (tensor<4x64xbf16>) -> tensor<4x256xf32>
 // CHECK-NEXT: return %[[L]], %{{.+}} : tensor<4x256xf32>, !llm.kv_cache
 
 // Decode: GEMVs over 4 rows, no token-to-slot map, split-KV attention.
@@ -78,8 +78,10 @@
 // CHECK: kernel.launch "decode_rms_norm"
 // CHECK-NEXT: %[[DQ:.+]]:2 = kernel.launch "decode_qkv_rope_cache"
 // CHECK-SAME: #kernel.input<"positions">, #kernel.null, #kernel.input<"block_tables">
-// CHECK-SAME: grid = ["16", "1", "1"]
-// CHECK-SAME: params = {K = 64 : i64, KSplit = 2 : i64, MaxT = 4 : i64, N = 128 : i64, PairSpan = 8 : i64, RowsPerWarp = 4 : i64, TileN = 8 : i64, Warps = 4 : i64}, smem = 0 : i64, template = "Gemv", tied = array<i64: -1, 1>}
+// CHECK-SAME: grid = ["32", "1", "1"]
+// CHECK-SAME: params = {K = 64 : i64, KSplit = 2 : i64, MaxT = 4 : i64, N = 128 : i64, PairSpan = 8 : i64, RowsPerWarp = 2 : i64, TileN = 4 : i64, Warps = 4 : i64}, smem = 0 : i64, template = "Gemv", tied = array<i64: -1, 1>
+// A step of one row runs the same tile compiled for one row.
+// CHECK-SAME: variants = [#kernel.variant<suffix = "_one_row", template_name = "Gemv", params = {K = 64 : i64, KSplit = 2 : i64, MaxT = 1 : i64, N = 128 : i64, PairSpan = 8 : i64, RowsPerWarp = 2 : i64, TileN = 4 : i64, Warps = 4 : i64}
 // CHECK-NEXT: %[[P:.+]]:3 = kernel.launch "decode_attention_partition"(%[[DQ]]#0, %[[DQ]]#1) {args = [#kernel.operand<0>, #kernel.kv_keys<0>, #kernel.kv_values<0>, #kernel.input<"block_tables">, #kernel.input<"positions">, #kernel.slot<"finished">, #kernel.result<0>, #kernel.result<1>, #kernel.result<2>, #kernel.null]
 // CHECK-SAME: constants = {max_blocks_per_seq = 4 : i64, max_partitions = 1 : i64, out_row_stride = 64 : i64, q_row_stride = 64 : i64, scale = 2.500000e-01 : f64}
 // CHECK-SAME: grid = ["1", "2", "rows"]

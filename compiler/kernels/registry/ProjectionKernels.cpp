@@ -120,29 +120,34 @@ struct GemvTile {
   int64_t warps, rowsPerWarp, tileN, pairSpan, kSplit;
 };
 
-/// Four rows per block of four warps that split K between them: a 4096-row
-/// projection is 1024 blocks, eight or more resident per SM, each warp with
-/// four weight rows of loads in flight. Fewer, wider blocks left SMs waiting
-/// on a handful of streams (16 columns of eight warps: the 7B o and down
-/// projections at 50% and 64% of copy bandwidth in an 8-slot engine). Rows
-/// per warp shrink as the token rows grow, keeping the accumulators
-/// (rows x MaxT) in registers. Half-split RoPE takes 4 of its (i, i +
-/// head_dim / 2) pairs per block (a paired tile, two warp sets of two);
-/// head norms need whole heads, which stay 8-warp blocks over a head.
+/// Two warp sets of two warps that split K, each set streaming two weight
+/// rows: four rows per block of four warps, so a 4096-row projection is 1024
+/// blocks, eight or more resident per SM. The Llama-2-7B tile sweep on an
+/// H200 (8-slot engine, one row; rotating weights) put this tile first or
+/// within 5% of first on all four projections: 30.6 / 13.0 / 51.6 / 26.0 us
+/// for QKV, o, gate/up and down, against 31.3 / 14.5 / 49.0 / 31.6 for 16
+/// rows of eight warps without a K split. Deeper splits and more rows per
+/// warp were faster at MaxT 1 but slower at MaxT 8. Rows per warp drop to
+/// one past 16 token rows, keeping the accumulators (rows x MaxT) in
+/// registers. Half-split RoPE takes pairs (i, i + head_dim / 2) the same
+/// way (a paired tile); head norms need whole heads, which stay 8-warp
+/// blocks over a head.
 GemvTile chooseGemvTile(const ProjectionShape &shape, int64_t maxT) {
-  const int64_t rowsPerWarp = std::clamp<int64_t>(32 / maxT, 1, 4);
+  const int64_t rowsPerWarp = maxT <= 16 ? 2 : 1;
+  const int64_t tileN = 2 * rowsPerWarp;
   const int64_t unit = tileColumnUnit(shape);
   const bool paired = shape.epilogue == EpilogueKind::RopeKvWrite &&
                       shape.halfSplitRope && !shape.headNorm;
   if (paired && (shape.attention.headDim / 2) % rowsPerWarp == 0)
-    return {4, rowsPerWarp, 2 * rowsPerWarp, shape.attention.headDim / 2, 2};
+    return {4, rowsPerWarp, tileN, shape.attention.headDim / 2, 2};
   if (unit > 2)
     return {8, 2, roundUp(16, unit), 0, 1};
-  return {4, rowsPerWarp, roundUp(rowsPerWarp, 2), 0, 4};
+  return {4, rowsPerWarp, tileN, 0, 2};
 }
 
-/// Hopper's SMs: the split-K rule aims at a few waves of them.
-constexpr int64_t kSm90Multiprocessors = 132;
+/// Blocks a split decode step aims at: about one per SM of an H100 / H200
+/// (132 SMs).
+constexpr int64_t kSplitTargetBlocks = 128;
 
 /// The engine's archs with thread-block clusters (sm_90 and newer): those
 /// run a decode GemmMma's split-K variant.
@@ -155,17 +160,18 @@ std::vector<std::string> clusterArchs(const KernelOptions &options) {
 }
 
 /// Blocks (one cluster) that share each decode output tile: the smallest
-/// power of two that gives the step at least four blocks per SM, at most 8
-/// (a portable cluster) and at least four K tiles per block (each block
-/// still fills its pipeline). 1: the tiles alone are enough. At 64 rows the
-/// 7B projections have 64 (o, down) to 344 (gate_up) tiles of 64x64; one
-/// block per tile streamed their weights at 27-48% of the HBM roofline.
+/// power of two that gives the step about a block per SM (128), at most 8
+/// (a portable cluster) and at least four K tiles per block. More blocks
+/// than that lose more to the reduction through shared memory than they
+/// gain: at 64 rows on an H200 the 7B o projection ran in 29.2 / 21.2 / 23.0
+/// / 25.3 us at 1 / 2 / 4 / 8 blocks a tile, down in 69.7 / 45.9 / 48.2 /
+/// 50.6, and gate/up (344 tiles) gained nothing from splitting.
 int64_t chooseDecodeKSplit(const ProjectionShape &shape, const MmaTile &tile,
                            int64_t maxRows) {
   const int64_t tiles = ceilDiv(shape.n, tile.bn) * ceilDiv(maxRows, tile.bm);
   const int64_t kTiles = ceilDiv(shape.k, tile.bk);
   int64_t split = 1;
-  while (split < 8 && tiles * split < 4 * kSm90Multiprocessors &&
+  while (split < 8 && tiles * split < kSplitTargetBlocks &&
          kTiles / (2 * split) >= 4 && tile.bm % (2 * split) == 0)
     split *= 2;
   return split;
@@ -240,6 +246,24 @@ StatusOr<KernelChoice> selectProjection(const ProjectionShape &shape,
       choice.params.push_back({"KSplit", gemv.kSplit});
     choice.grid = {str(ceilDiv(shape.n, tileN)), "1", "1"};
     choice.blockThreads = gemv.warps * 32;
+    // A step of one token row (batch-1 decode) runs the same tile compiled
+    // for one row: every output is the same sum in the same order as in the
+    // base kernel, so results do not depend on the variant, and the kernel
+    // keeps no idle accumulators (the 7B sweep: 112 against 121 us a layer
+    // for the four projections).
+    if (rows == ProjectionRows::DecodeSlots && maxT > 1) {
+      KernelVariant variant;
+      variant.suffix = "_one_row";
+      variant.templateName = "Gemv";
+      variant.params = choice.params;
+      for (auto &[name, value] : variant.params)
+        if (name == "MaxT")
+          value = 1;
+      variant.grid = choice.grid;
+      variant.blockThreads = choice.blockThreads;
+      variant.guard.maxRows = 1;
+      choice.variants.push_back(std::move(variant));
+    }
   } else {
     // A prefill step of few rows leaves most SMs idle under a 128-row tile
     // (a 4096-wide projection at 128 rows is 32 blocks): such steps run the

@@ -146,8 +146,8 @@ TEST(KernelSelection, CoarsePrefillTilesHaveAFewRowsTile) {
 }
 
 TEST(KernelSelection, DecodeGemmSplitsKInClustersOnSm90Only) {
-  // 64 rows of the 7B o projection: 64 tiles of 64x64, so eight blocks
-  // share each (512 blocks), each over 8 of the 64 K tiles.
+  // 64 rows of the 7B o projection: 64 tiles of 64x64, so two blocks share
+  // each (128 blocks, about one per SM), each over 32 of the 64 K tiles.
   auto decode = selectProjection(projection(4096, 4096),
                                  ProjectionRows::DecodeSlots, options(64));
   ASSERT_TRUE(decode.isOk()) << decode.status().message();
@@ -158,16 +158,21 @@ TEST(KernelSelection, DecodeGemmSplitsKInClustersOnSm90Only) {
   EXPECT_EQ(split.guard.maxRows, 0) << "every decode step runs it";
   EXPECT_EQ(split.grid[0], decode->grid[0]);
   EXPECT_EQ(split.grid[1], decode->grid[1]);
-  EXPECT_EQ(split.grid[2], "8");
+  EXPECT_EQ(split.grid[2], "2");
   EXPECT_EQ(split.params.back(),
-            (std::pair<std::string, int64_t>{"KSplit", 8}));
+            (std::pair<std::string, int64_t>{"KSplit", 2}));
   EXPECT_EQ(split.dynamicSharedBytes, decode->dynamicSharedBytes);
 
-  // Enough tiles already (gate_up: 344 of them) split less.
+  // Enough tiles already (gate_up: 344 of them) do not split; a narrow
+  // projection splits further.
   auto gateUp = selectProjection(projection(22016, 4096, EpilogueKind::SwiGlu),
                                  ProjectionRows::DecodeSlots, options(64));
-  ASSERT_TRUE(gateUp.isOk() && gateUp->variants.size() == 1);
-  EXPECT_EQ(gateUp->variants[0].grid[2], "2");
+  ASSERT_TRUE(gateUp.isOk());
+  EXPECT_TRUE(gateUp->variants.empty());
+  auto narrow = selectProjection(projection(1024, 4096),
+                                 ProjectionRows::DecodeSlots, options(64));
+  ASSERT_TRUE(narrow.isOk() && narrow->variants.size() == 1);
+  EXPECT_EQ(narrow->variants[0].grid[2], "8"); // 16 tiles
 
   // Short K (stories15M's 288: five K tiles) does not split.
   auto small = selectProjection(projection(288, 288),
@@ -217,14 +222,14 @@ TEST(KernelSelection, HalfSplitRopeTilesHoldBothElementsOfEveryPair) {
       expectValidMmaTile(*llama, 128);
       EXPECT_EQ(llama->param("BN"), 128);
     } else {
-      // Paired tiles: 4 pairs (i, i + head_dim / 2) per block, K split
-      // between two warp sets of two.
-      EXPECT_EQ(small->param("TileN"), 8);
+      // Paired tiles: 2 pairs (i, i + head_dim / 2) per block, K split
+      // between two warps.
+      EXPECT_EQ(small->param("TileN"), 4);
       EXPECT_EQ(small->param("PairSpan"), 24);
-      EXPECT_EQ(llama->param("TileN"), 8);
+      EXPECT_EQ(llama->param("TileN"), 4);
       EXPECT_EQ(llama->param("PairSpan"), 64);
       EXPECT_EQ(llama->param("KSplit"), 2);
-      EXPECT_EQ(gridDim(*llama, 0, 8), 6144 / 8);
+      EXPECT_EQ(gridDim(*llama, 0, 8), 6144 / 4);
     }
   }
 }
@@ -279,10 +284,22 @@ TEST(KernelSelection, DecodeUsesGemvUpTo32SlotsAndTensorCoresBeyond) {
   ASSERT_TRUE(eight.isOk()) << eight.status().message();
   EXPECT_EQ(eight->templateName, "Gemv");
   EXPECT_EQ(eight->param("MaxT"), 8);
-  // Four rows per block of four warps that split K: 2752 blocks.
+  // Four rows per block of four warps, two sets of two that split K: 2752
+  // blocks; a one-row variant of the same tile for batch-1 steps.
   EXPECT_EQ(eight->param("TileN"), 4);
-  EXPECT_EQ(eight->param("RowsPerWarp"), 4);
-  EXPECT_EQ(eight->param("KSplit"), 4);
+  EXPECT_EQ(eight->param("RowsPerWarp"), 2);
+  EXPECT_EQ(eight->param("KSplit"), 2);
+  ASSERT_EQ(eight->variants.size(), 1u);
+  const KernelVariant &oneRow = eight->variants[0];
+  EXPECT_EQ(oneRow.suffix, "_one_row");
+  EXPECT_EQ(oneRow.guard.maxRows, 1);
+  EXPECT_TRUE(oneRow.guard.archs.empty());
+  NamedIntegers sameTile = eight->params;
+  for (auto &[name, value] : sameTile)
+    if (name == "MaxT")
+      value = 1;
+  EXPECT_EQ(oneRow.params, sameTile) << "the base tile, for one row";
+  EXPECT_EQ(oneRow.grid, eight->grid);
   EXPECT_EQ(eight->blockThreads, 128);
   EXPECT_EQ(eight->dynamicSharedBytes, 0);
   EXPECT_EQ(gridDim(*eight, 0, 8), 11008 / 4);
@@ -293,6 +310,16 @@ TEST(KernelSelection, DecodeUsesGemvUpTo32SlotsAndTensorCoresBeyond) {
   ASSERT_TRUE(thirtyTwo.isOk());
   EXPECT_EQ(thirtyTwo->param("RowsPerWarp"), 1);
   EXPECT_EQ(thirtyTwo->param("TileN"), 2);
+  // A one-slot engine needs no one-row variant; nor does a projection over
+  // all slots (its rows are fixed).
+  auto one = selectProjection(projection(11008, 4096, EpilogueKind::SwiGlu),
+                              ProjectionRows::DecodeSlots, options(1));
+  auto logits =
+      selectProjection(projection(32000, 4096, EpilogueKind::StoreF32),
+                       ProjectionRows::AllSlots, options(8));
+  ASSERT_TRUE(one.isOk() && logits.isOk());
+  EXPECT_TRUE(one->variants.empty());
+  EXPECT_TRUE(logits->variants.empty());
 
   auto many = selectProjection(projection(11008, 4096, EpilogueKind::SwiGlu),
                                ProjectionRows::DecodeSlots, options(64));
