@@ -4,6 +4,8 @@
 // Tolerances: ProjectionTestSupport.cpp.
 #include "test/GPU/ProjectionTestSupport.h"
 
+#include <cstring>
+
 namespace llmc::gputest {
 namespace {
 
@@ -183,6 +185,52 @@ TEST_P(GemvTest, MatchesReference) {
   runProjectionCase(c.projection, [&](const ProjectionCase &p) {
     return gemvLaunch(p, c.tiling);
   });
+}
+
+// The one-row variant of a decode Gemv (the same tile with MaxT 1) must give
+// every output bit for bit as the base kernel does for that row: a request's
+// tokens must not depend on whether it decodes alone or beside others.
+TEST(GemvOneRowVariant, MatchesTheBaseKernelBitForBit) {
+  LLMC_REQUIRE_GPU();
+  const GpuContext &gpu = *GpuContext::get();
+  struct Tile {
+    int n, k, warps, rowsPerWarp, tileN, kSplit;
+  };
+  for (Tile t : {Tile{4096, 4096, 4, 2, 4, 2}, Tile{1000, 520, 4, 2, 4, 2},
+                 Tile{22016, 4096, 4, 1, 2, 2}, Tile{288, 768, 8, 2, 16, 1}}) {
+    auto s = [](int v) { return std::to_string(v); };
+    std::string source =
+        "#include \"Gemv.cuh\"\nusing namespace llmc::kernels;\n"
+        "using Epi = StoreF32Epilogue<" +
+        s(t.n) + ">;\n";
+    for (int maxT : {1, 8})
+      source += "extern \"C\" __global__ void gemv_" + s(maxT) +
+                "(const bf16 *x, const bf16 *w, int T, Epi::Params p) {\n"
+                "  Gemv<" +
+                s(t.n) + ", " + s(t.k) + ", " + s(maxT) + ", " + s(t.warps) +
+                ", " + s(t.rowsPerWarp) + ", " + s(t.tileN) + ", Epi, 0, " +
+                s(t.kSplit) + ">::run(x, w, T, p);\n}\n";
+    LLMC_GPU_ASSIGN(auto module, gpu.compile(source, "one_row.cu"));
+    LLMC_GPU_ASSIGN(auto x, gpu.uploadBf16(randomUniform(t.k, 3, -1.0f, 1.0f)));
+    LLMC_GPU_ASSIGN(auto w, gpu.uploadBf16(randomUniform(std::size_t(t.n) * t.k,
+                                                         4, -0.05f, 0.05f)));
+    std::vector<std::vector<float>> outputs;
+    for (int maxT : {1, 8}) {
+      LLMC_GPU_ASSIGN(auto out, gpu.allocate<float>(t.n));
+      ASSERT_TRUE(module
+                      .launch("gemv_" + s(maxT),
+                              {unsigned((t.n + t.tileN - 1) / t.tileN)},
+                              {unsigned(t.warps * 32)}, 0, x.pointer(),
+                              w.pointer(), 1, out.pointer())
+                      .isOk());
+      LLMC_GPU_ASSIGN(auto values, out.download());
+      outputs.push_back(std::move(values));
+    }
+    int differing = 0;
+    for (int i = 0; i < t.n; ++i)
+      differing += std::memcmp(&outputs[0][i], &outputs[1][i], 4) != 0;
+    EXPECT_EQ(differing, 0) << t.n << "x" << t.k << " tile " << t.tileN;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, GemvTest, ::testing::ValuesIn(gemvCases()),
