@@ -28,6 +28,12 @@ std::string ms(double seconds, bool defined = true) {
   return buffer;
 }
 
+/// "0.123" milliseconds to three decimals (floors run to microseconds), or
+/// "-" when absent.
+std::string fineMs(std::optional<double> seconds) {
+  return seconds ? fixedPoint(*seconds * 1e3, 3) : "-";
+}
+
 std::string name(const BenchResult &r) {
   return r.workload + " " + r.label +
          (r.mode == "continuous" ? "" : " [" + r.mode + "]");
@@ -74,6 +80,9 @@ json toJson(const BenchResult &r) {
       {"derived", r.derived},
       {"estimate", r.estimate},
   };
+  if (r.floor)
+    for (const auto &[key, value] : floorFigures(*r.floor))
+      result["derived"][key] = value;
   if (r.profile)
     result["profile"] = toJson(*r.profile);
   return result;
@@ -100,6 +109,9 @@ std::string formatReport(const BenchReport &report) {
   std::vector<std::vector<std::string>> predictionRows = {
       {"predicted", "TTFT ms", "measured", "ratio", "TPOT ms", "measured",
        "ratio"}};
+  std::vector<std::vector<std::string>> floorRows = {
+      {"floor", "step", "MB", "GFLOP", "bytes ms", "FLOP ms", "floor ms",
+       "measured ms", "x floor"}};
   for (const BenchResult &r : report.results) {
     const LatencySummary l = r.run.latency();
     const Throughput t = r.run.throughput();
@@ -131,11 +143,23 @@ std::string formatReport(const BenchReport &report) {
            ms(l.tpot.mean, tpot),
            ratio(l.tpot.mean, r.predictedTpotSeconds, tpot)});
     }
+    if (r.floor) {
+      const StepFloor &f = *r.floor;
+      const std::optional<double> over = f.measuredOverFloor();
+      floorRows.push_back(
+          {name(r), floorStepName(f.step), fixedPoint(f.bytes / 1e6, 2),
+           fixedPoint(f.flops / 1e9, 3), fineMs(f.byteSeconds),
+           fineMs(f.flopSeconds), fineMs(f.seconds()),
+           f.measuredSeconds > 0 ? fineMs(f.measuredSeconds) : "-",
+           over ? fixedPoint(*over, 2) : "-"});
+    }
   }
   std::ostringstream out;
   out << formatTable(latencyRows) << "\n" << formatTable(throughputRows);
   if (predictionRows.size() > 1)
     out << "\n" << formatTable(predictionRows);
+  if (floorRows.size() > 1)
+    out << "\n" << formatTable(floorRows);
   for (const BenchResult &r : report.results)
     for (const auto &[key, value] : r.derived)
       out << name(r) << ": " << key << " " << fixedPoint(value, 4) << "\n";

@@ -1,8 +1,8 @@
 // BenchReport: the results of an llm-bench invocation, as JSON (the input of
 // bench/plot.py) and as readable tables: per result the latency
 // distributions (mean / median / p90 / p99), throughput, the engine's GPU
-// busy share and inter-step gap, and the llm-estimate prediction beside the
-// measurement.
+// busy share and inter-step gap, and the llm-estimate prediction and the
+// step's byte and FLOP floors (StepFloor.h) beside the measurement.
 //
 // JSON layout (SI units: seconds, bytes, FLOP/s):
 //   {"tool": "llm-bench", "engine": ..., "model": ..., "device": {...},
@@ -16,13 +16,15 @@
 //       "engine": {"gpu_busy_fraction", "mean_gap_ms", "steps",
 //                  "decode_steps", "preemptions", "host_to_device_copies"},
 //       "steady_decode": {"seconds", "tokens", "tokens_per_second"},
-//       "derived": {name: value}, "estimate": {...llm-estimate's JSON},
+//       "derived": {name: value, with the floor's figures (StepFloor.h's
+//                   floorFigures)}, "estimate": {...llm-estimate's JSON},
 //       "profile": {...ProfileReport.h's JSON} (only with --profile)}],
 //    "comparisons": [{"name": ..., "value": ...}]}
 #pragma once
 
 #include "runtime/estimate/KernelProfile.h"
 #include "tools/llm-bench/RunRecord.h"
+#include "tools/llm-bench/StepFloor.h"
 
 #include <nlohmann/json.hpp>
 
@@ -49,6 +51,10 @@ struct BenchResult {
   nlohmann::json estimate;
   double predictedTtftSeconds = 0; ///< 0: no prediction
   double predictedTpotSeconds = 0;
+  /// The work of the step the workload measures (a decode step, or TTFT's
+  /// prefill) and its time floors beside the measured time; none for
+  /// workloads without one representative step.
+  std::optional<StepFloor> floor;
   /// Per-kernel times of the run when it was profiled (--profile).
   std::optional<KernelProfile> profile;
 };
@@ -72,8 +78,8 @@ nlohmann::json toJson(const BenchResult &result);
 nlohmann::json toJson(const BenchReport &report);
 
 /// Two tables (latency in ms; throughput and engine counters), the
-/// predictions beside the measurements, the comparisons, then each profiled
-/// result's kernel tables.
+/// predictions and the floors beside the measurements, the derived figures,
+/// the comparisons, then each profiled result's kernel tables.
 std::string formatReport(const BenchReport &report);
 
 } // namespace llmc::bench

@@ -134,6 +134,22 @@ std::optional<Estimate> BenchSession::predict(BenchResult &result) const {
   return *e;
 }
 
+void BenchSession::attachFloor(BenchResult &result, FloorStep step,
+                               double measuredSeconds) const {
+  Workload w;
+  w.batch = result.batch;
+  w.prompt = result.prompt;
+  w.output = result.output;
+  StatusOr<StepFloor> floor =
+      step == FloorStep::Prefill
+          ? prefillFloor(costs_, w, ceilings_, measuredSeconds)
+          : decodeStepFloor(costs_, w, ceilings_, measuredSeconds);
+  // Like the prediction, the floor is left out for a shape the estimate
+  // does not model (output 1 has no decode step).
+  if (floor.isOk())
+    result.floor = std::move(floor).value();
+}
+
 StatusOr<std::vector<BenchResult>> BenchSession::latency() {
   const int64_t prompt = settings_.prompt.value_or(128);
   const int64_t output = settings_.output.value_or(128);
@@ -153,6 +169,7 @@ StatusOr<std::vector<BenchResult>> BenchSession::latency() {
     if (ceilings_)
       result.derived["weight_bandwidth_fraction_of_copy"] =
           bandwidth / ceilings_->bandwidthBytesPerSecond;
+    attachFloor(result, FloorStep::Decode, tpot.mean);
   }
   predict(result);
   return std::vector<BenchResult>{std::move(result)};
@@ -189,6 +206,8 @@ StatusOr<std::vector<BenchResult>> BenchSession::ttft() {
         predicted && !measured.empty())
       result.derived["mfu"] = predicted->prefill.flops / measured.mean /
                               ceilings_->matrixFlopsPerSecond;
+    if (!measured.empty())
+      attachFloor(result, FloorStep::Prefill, measured.mean);
     results.push_back(std::move(result));
   }
   return results;
@@ -216,9 +235,13 @@ StatusOr<std::vector<BenchResult>> BenchSession::decode() {
                    "batch " + str(batch) + ", " + shapeLabel(prompt, output),
                    prompt, output, batch, batch, "decode batch " + str(batch)));
     const DecodeWindow window = result.run.steadyDecode();
-    if (window.seconds > 0)
+    if (window.seconds > 0) {
       result.derived["steady_decode_tokens_per_second"] =
           window.tokensPerSecond();
+      // Every step of the window yields one token per request.
+      attachFloor(result, FloorStep::Decode,
+                  double(batch) / window.tokensPerSecond());
+    }
     predict(result);
     results.push_back(std::move(result));
   }
@@ -250,6 +273,10 @@ StatusOr<std::vector<BenchResult>> BenchSession::grid() {
         BenchResult result,
         runUniform(factory, "grid", shapeLabel(prompt, output), prompt, output,
                    count, count, "grid " + str(prompt) + "/" + str(output)));
+    // A request gets one token per step it decodes in: its TPOT is the step
+    // time, other requests' prefill chunks included.
+    if (const Distribution tpot = result.run.latency().tpot; !tpot.empty())
+      attachFloor(result, FloorStep::Decode, tpot.mean);
     results.push_back(std::move(result));
   }
   return results;
@@ -280,6 +307,8 @@ StatusOr<std::vector<BenchResult>> BenchSession::concurrency() {
                                          shapeLabel(prompt, output),
                                      prompt, output, count, level,
                                      "concurrency " + str(level)));
+    if (const Distribution tpot = result.run.latency().tpot; !tpot.empty())
+      attachFloor(result, FloorStep::Decode, tpot.mean); // as in grid()
     predict(result);
     results.push_back(std::move(result));
   }

@@ -15,6 +15,8 @@
 //                         static and in continuous mode; their ratio
 //   concurrency           a closed loop at 1, 2, 4, ... requests in flight
 //                         (up to twice the slots, at most 256)
+// Latency, decode, grid and concurrency set a decode step's byte and FLOP
+// floors beside the step time they measured, TTFT the prefill's (StepFloor.h).
 // --prompt, --output, --requests and --batch override the defaults. Every
 // request ignores EOS so output lengths are exact; prompts are random ids
 // from --seed. Each engine is warmed up before it is measured. With
@@ -27,6 +29,7 @@
 #include "runtime/estimate/EngineCosts.h"
 #include "runtime/estimate/Estimate.h"
 #include "tools/llm-bench/BenchReport.h"
+#include "tools/llm-bench/StepFloor.h"
 
 #include <functional>
 #include <memory>
@@ -99,6 +102,11 @@ private:
   /// Attaches llm-estimate's prediction for (batch, prompt, output) to
   /// `result` and returns it, when the device's ceilings are known.
   std::optional<Estimate> predict(BenchResult &result) const;
+  /// Sets `result.floor`: the work of `step` at the result's shape and its
+  /// time floors against the device's ceilings (when known), beside
+  /// `measuredSeconds`.
+  void attachFloor(BenchResult &result, FloorStep step,
+                   double measuredSeconds) const;
 
   BenchSettings settings_;
   EngineCosts costs_;

@@ -104,6 +104,65 @@ TEST(BenchReport, TablesShowPredictedBesideMeasured) {
             std::string::npos);
 }
 
+/// A decode step of 30 MB and 0.06 GFLOP whose floors are 10 us of copying
+/// and 2 us of matrix work, beside latencyResult()'s 10 ms TPOT.
+StepFloor decodeFloor(bool withCeilings) {
+  StepFloor floor;
+  floor.step = FloorStep::Decode;
+  floor.bytes = 30e6;
+  floor.flops = 0.06e9;
+  if (withCeilings) {
+    floor.byteSeconds = 10e-6;
+    floor.flopSeconds = 2e-6;
+  }
+  floor.measuredSeconds = 0.010;
+  return floor;
+}
+
+TEST(BenchReport, FloorSitsBesideTheMeasuredStep) {
+  BenchResult result = latencyResult();
+  result.floor = decodeFloor(/*withCeilings=*/true);
+  BenchReport report;
+  report.results = {result};
+  const std::string text = formatReport(report);
+  // 10 ms measured against a 10 us byte floor: 1000 times the floor.
+  EXPECT_EQ(
+      rowCells(text, "floor", kName),
+      (std::vector<std::string>{"decode", "step", "30.00", "0.060", "0.010",
+                                "0.002", "0.010", "10.000", "1000.00"}))
+      << text;
+  // The floor's figures join the derived ones in the JSON report, and only
+  // there: the table already prints them.
+  const nlohmann::json derived = toJson(result)["derived"];
+  EXPECT_DOUBLE_EQ(derived["decode_step_bytes_floor"].get<double>(), 30e6);
+  EXPECT_DOUBLE_EQ(derived["decode_step_time_floor_seconds"].get<double>(),
+                   10e-6);
+  EXPECT_NEAR(derived["decode_step_time_over_floor"].get<double>(), 1000, 1e-9);
+  EXPECT_DOUBLE_EQ(derived["weight_bandwidth_fraction_of_copy"].get<double>(),
+                   0.8);
+  EXPECT_EQ(text.find(": decode_step_"), std::string::npos) << text;
+}
+
+TEST(BenchReport, FloorWithoutCeilingsPrintsTheWorkAlone) {
+  BenchResult result = latencyResult();
+  result.floor = decodeFloor(/*withCeilings=*/false);
+  BenchReport report;
+  report.results = {result};
+  const std::string text = formatReport(report);
+  EXPECT_EQ(rowCells(text, "floor", kName),
+            (std::vector<std::string>{"decode", "step", "30.00", "0.060", "-",
+                                      "-", "-", "10.000", "-"}))
+      << text;
+  EXPECT_FALSE(
+      toJson(result)["derived"].contains("decode_step_time_floor_seconds"));
+}
+
+TEST(BenchReport, NoFloorNoFloorTable) {
+  BenchReport report;
+  report.results = {latencyResult()};
+  EXPECT_EQ(formatReport(report).find("\nfloor "), std::string::npos);
+}
+
 TEST(BenchReport, UndefinedTpotPrintsADash) {
   BenchResult result = latencyResult();
   Clock::time_point sent = Clock::now();
