@@ -14,6 +14,9 @@ reports:
                              prompt length, predicted dashed
   static_vs_continuous.png   static-vs-continuous: output tokens/s and median
                              E2E latency of both modes
+From peer reports (bench/peers: the same workloads measured on other systems
+in the same device call): their decode points in throughput_vs_batch.png and
+their static batching bar in static_vs_continuous.png, beside ours.
 From llm-serve-bench reports (--json):
   online_latency_vs_throughput.png
                              TTFT p50 and p99 and TPOT p50 against achieved
@@ -38,6 +41,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 
 def series_label(report):
+    if report.get("tool") == "peer":
+        return f"{report['system']} on {report['device']}"
     device = report.get("device", {}).get("device", "unknown device")
     engine = report.get("engine")
     # The engine directory tells apart engines of one model (e.g. slot counts).
@@ -82,9 +87,15 @@ def finish_line_chart(figure, axes, drawn, directory, name, title, xlabel, ylabe
     save(figure, directory, name)
 
 
-def throughput_vs_batch(reports, directory):
+def throughput_vs_batch(reports, peers, directory):
     figure, axes = plt.subplots(figsize=(7, 4.5))
     drawn = False
+    for peer in peers:
+        decode = sorted(results(peer, "decode"), key=lambda r: r["batch"])
+        if decode:
+            axes.plot([r["batch"] for r in decode], [r["steady_tokens_per_second"] for r in decode],
+                      "D:", color="tab:gray", label=f"{series_label(peer)}: decode (peer)")
+            drawn = True
     for report in reports:
         label = series_label(report)
         decode = sorted(results(report, "decode"), key=lambda r: r["params"]["batch"])
@@ -162,7 +173,7 @@ def ttft_vs_prompt(reports, directory):
                       "prompt tokens", "TTFT (ms)", log_x=True)
 
 
-def static_vs_continuous(reports, directory):
+def static_vs_continuous(reports, peers, directory):
     rows = []
     for report in reports:
         for r in results(report, "static-vs-continuous"):
@@ -171,10 +182,17 @@ def static_vs_continuous(reports, directory):
             rows.append((f"{name}\n{r['mode']}", r))
     if not rows:
         return
-    figure, (rate_axes, latency_axes) = plt.subplots(1, 2, figsize=(10, 4.5))
+    # Peers measured only throughput: their bars stand in the left chart.
+    peer_rows = [(series_label(peer).replace(" on ", "\n") + f"\n{r['mode']}", r)
+                 for peer in peers for r in results(peer, "static-vs-continuous")]
+    figure, (rate_axes, latency_axes) = plt.subplots(1, 2, figsize=(12 if peer_rows else 10, 4.5))
     names = [name for name, _ in rows]
     colors = ["tab:gray" if r["mode"] == "static" else "tab:blue" for _, r in rows]
-    rate_axes.bar(names, [r["throughput"]["output_tokens_per_second"] for _, r in rows], color=colors)
+    rate_axes.bar(names + [name for name, _ in peer_rows],
+                  [r["throughput"]["output_tokens_per_second"] for _, r in rows] +
+                  [r["output_tokens_per_second"] for _, r in peer_rows],
+                  color=colors + ["tab:orange"] * len(peer_rows))
+    rate_axes.set_yscale("log" if peer_rows else "linear")
     rate_axes.set_ylabel("output tokens/s")
     rate_axes.set_title("Throughput")
     latency_axes.bar(names, [r["latency"]["e2e"]["median"] for _, r in rows], color=colors)
@@ -248,7 +266,8 @@ def online_latency_vs_throughput(reports, directory):
 def main(argv):
     parser = argparse.ArgumentParser(
         description="Draws llm-bench and llm-serve-bench JSON reports as PNG charts.")
-    parser.add_argument("reports", nargs="+", help="llm-bench or llm-serve-bench --json outputs")
+    parser.add_argument("reports", nargs="+",
+                        help="llm-bench or llm-serve-bench --json outputs, peer reports")
     parser.add_argument("-o", "--output", default=".", help="directory for the PNG files")
     args = parser.parse_args(argv)
     reports = []
@@ -258,16 +277,17 @@ def main(argv):
                 report = json.load(f)
         except (OSError, json.JSONDecodeError) as error:
             sys.exit(f"plot.py: error: {path}: {error}")
-        if report.get("tool") not in ("llm-bench", "llm-serve-bench"):
-            sys.exit(f"plot.py: error: {path} is not an llm-bench or llm-serve-bench report")
+        if report.get("tool") not in ("llm-bench", "llm-serve-bench", "peer"):
+            sys.exit(f"plot.py: error: {path} is not an llm-bench, llm-serve-bench or peer report")
         reports.append(report)
     os.makedirs(args.output, exist_ok=True)
     offline = [r for r in reports if r["tool"] == "llm-bench"]
     online = [r for r in reports if r["tool"] == "llm-serve-bench"]
-    throughput_vs_batch(offline, args.output)
+    peers = [r for r in reports if r["tool"] == "peer"]
+    throughput_vs_batch(offline, peers, args.output)
     latency_vs_throughput(offline, args.output)
     ttft_vs_prompt(offline, args.output)
-    static_vs_continuous(offline, args.output)
+    static_vs_continuous(offline, peers, args.output)
     online_latency_vs_throughput(online, args.output)
 
 
