@@ -13,10 +13,10 @@
 // (Epilogues.cuh) turns into outputs, so SwiGLU, RoPE and the KV-cache write
 // fuse here exactly as in the prefill GEMM.
 //
-// A block that owns few rows splits K as well (KSplit > 1): KSplit warps
-// share each row group, warp j of them taking every KSplit-th 8-element
-// vector of each lane's stride, and their partial tiles are summed in warp
-// order (so the result does not depend on timing). Few rows per block give
+// A block that owns few rows splits K as well (KSplit > 1): a set of KSplit
+// warps shares each row group, its KSplit x 32 lanes striding through K
+// together 8 elements at a time, and the warps' partial tiles are summed in
+// warp order (so the result does not depend on timing). Few rows per block give
 // the grid thousands of blocks, each with many loads in flight; that, not the
 // arithmetic, is what streams a 4096-row weight at full bandwidth.
 //
