@@ -122,7 +122,7 @@ struct GemvTile {
 
 /// Two warp sets of two warps that split K, each set streaming two weight
 /// rows: four rows per block of four warps, so a 4096-row projection is 1024
-/// blocks, eight or more resident per SM. The Llama-2-7B tile sweep on an
+/// blocks, about eight per SM. The Llama-2-7B tile sweep on an
 /// H200 (8-slot engine, one row; rotating weights) put this tile first or
 /// within 5% of first on all four projections: 30.6 / 13.0 / 51.6 / 26.0 us
 /// for QKV, o, gate/up and down, against 31.3 / 14.5 / 49.0 / 31.6 for 16
