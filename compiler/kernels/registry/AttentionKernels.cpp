@@ -10,9 +10,6 @@ using namespace selection;
 namespace {
 /// Query rows and keys per tile of the attention kernels.
 constexpr int64_t kAttentionTileRows = tiles::kAttentionTileRows;
-/// Engines of at most this many slots decode through latency-bound steps
-/// (the Gemv engines: ProjectionKernels.cpp's kGemvMaxRows).
-constexpr int64_t kFewSlots = 32;
 } // namespace
 
 StatusOr<KernelChoice> selectPrefillAttention(const AttentionShape &shape,
@@ -69,8 +66,8 @@ selectDecodeAttention(const AttentionShape &shape,
   // Engines of few slots (whose decode is latency-bound) go down to one key
   // tile per partition: a Llama-2-7B step at context 256 then runs 128
   // blocks of one tile rather than 64 of two.
-  int64_t partition = options.maxSlots <= kFewSlots ? kAttentionTileRows
-                                                    : 2 * kAttentionTileRows;
+  int64_t partition = options.maxSlots <= kGemvMaxRows ? kAttentionTileRows
+                                                       : 2 * kAttentionTileRows;
   while (partition > kAttentionTileRows &&
          sharedBytes(partition) > kStaticSharedLimit)
     partition /= 2;

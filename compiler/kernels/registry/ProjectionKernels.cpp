@@ -15,8 +15,6 @@ using namespace selection;
 
 namespace {
 
-/// Gemv keeps at most this many token rows in registers per pass.
-constexpr int64_t kGemvMaxRows = 32;
 /// Prefill steps of at most this many token rows run a projection's
 /// few-rows tile (rows of that tile: kFewRowsTileRows).
 constexpr int64_t kFewRowsMax = 256;

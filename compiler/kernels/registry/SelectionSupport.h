@@ -20,6 +20,10 @@ constexpr int64_t kStaticSharedLimit = 48 * 1024;
 constexpr int64_t kDynamicSharedLimit = 163 * 1024;
 constexpr int64_t kBf16Bytes = 2;
 constexpr int64_t kF32Bytes = 4;
+/// Decode rows Gemv keeps in registers per pass: engines of at most this many
+/// slots decode on Gemv, through latency-bound steps (their attention takes
+/// shorter partitions too).
+constexpr int64_t kGemvMaxRows = 32;
 
 inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t roundUp(int64_t value, int64_t multiple) {
